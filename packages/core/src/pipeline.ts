@@ -1,0 +1,28 @@
+import { compose } from './compose.js';
+import { createTransportHandler, type TransportHandlerOptions } from './engine/undici.js';
+import type { Transport } from './transport.js';
+import type { DockerRequest, DockerResponse, Middleware } from './types.js';
+
+export interface PipelineOptions extends TransportHandlerOptions {
+  transport: Transport;
+  /** Ordered, first outermost. */
+  middleware?: readonly Middleware[];
+}
+
+export interface Pipeline {
+  readonly transport: Transport;
+  send(req: DockerRequest): Promise<DockerResponse>;
+  /** Close pooled connections and the transport. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A transport plugged into undici, wrapped in middleware: what DockerClient sends through. */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const terminal = createTransportHandler(options.transport, options);
+  const send = compose(options.middleware ?? [], terminal.handler);
+  return {
+    transport: options.transport,
+    send,
+    close: () => terminal.close(),
+  };
+}

@@ -1,0 +1,1 @@
+export { transportConformanceSuite, type TransportConformanceOptions } from './conformance.js';

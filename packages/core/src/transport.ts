@@ -1,0 +1,43 @@
+import type { Duplex } from 'node:stream';
+
+/**
+ * The one thing a transport author writes: open a byte stream to the daemon.
+ * Core turns any Transport into an undici dispatcher (pooled, keep-alive) and uses the
+ * same `connect` for hijacked attach/exec connections. See docs/transports.md.
+ */
+export interface Transport {
+  /** Short name for spans and errors: 'unix', 'tcp', 'tls', 'ssh', or your own. */
+  readonly kind: string;
+  /** Where it connects, redacted (never a password): 'unix:///var/run/docker.sock'. */
+  readonly endpoint: string;
+  /**
+   * Value for the HTTP Host header and `server.address` in spans. Defaults to
+   * 'localhost' for local transports.
+   */
+  readonly host?: string;
+  /** `network.transport` span attribute: 'unix' | 'tcp' | 'pipe'... */
+  readonly networkTransport?: string;
+  /**
+   * Open a fresh connection. Reject with a `ConnectionError` (or any error: core wraps
+   * it) when the daemon cannot be reached. Honour `signal` if you can.
+   */
+  connect(options: { signal?: AbortSignal | undefined }): Promise<Duplex>;
+  /** Release whatever the transport holds (an SSH session, for instance). Idempotent. */
+  close(): Promise<void>;
+}
+
+export function assertTransport(value: unknown): asserts value is Transport {
+  const t = value as Partial<Transport> | null;
+  if (
+    t === null ||
+    typeof t !== 'object' ||
+    typeof t.connect !== 'function' ||
+    typeof t.close !== 'function' ||
+    typeof t.kind !== 'string' ||
+    typeof t.endpoint !== 'string'
+  ) {
+    throw new TypeError(
+      'dockline: a transport must be an object with kind (string), endpoint (string), connect() and close()',
+    );
+  }
+}

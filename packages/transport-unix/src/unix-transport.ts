@@ -1,0 +1,55 @@
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connectError, type Transport } from '@dockline/core';
+
+export const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
+
+export interface UnixTransportOptions {
+  /** Path of the daemon's socket. Default /var/run/docker.sock. */
+  socketPath?: string;
+}
+
+/**
+ * The daemon's unix socket. Each connect() opens a new stream socket; pooling and
+ * keep-alive are core's job.
+ */
+export function unixTransport(options: UnixTransportOptions = {}): Transport {
+  const socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
+  if (typeof socketPath !== 'string' || socketPath === '') {
+    throw new TypeError('dockline: unixTransport({ socketPath }) needs a non-empty path');
+  }
+  const endpoint = `unix://${socketPath}`;
+  return {
+    kind: 'unix',
+    endpoint,
+    host: 'localhost',
+    networkTransport: 'unix',
+    connect({ signal } = {}) {
+      return new Promise<Duplex>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(connectError(signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' }), endpoint, 'unix'));
+          return;
+        }
+        const socket = connect({ path: socketPath });
+        const onAbort = () => {
+          socket.destroy();
+          reject(connectError(Object.assign(new Error('aborted'), { name: 'AbortError' }), endpoint, 'unix'));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        socket.once('connect', () => {
+          signal?.removeEventListener('abort', onAbort);
+          socket.off('error', onError);
+          resolve(socket);
+        });
+        const onError = (err: Error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(connectError(err, endpoint, 'unix'));
+        };
+        socket.once('error', onError);
+      });
+    },
+    async close() {
+      // Nothing held between connections.
+    },
+  };
+}

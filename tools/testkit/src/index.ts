@@ -1,0 +1,1 @@
+export { engineInfo, describeWithEngine } from './engine.js';
