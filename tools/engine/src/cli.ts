@@ -1,0 +1,100 @@
+// CLI: npx tsx tools/engine/src/cli.ts start|stop|status|env|info [--dir DIR]
+import { ensureEngine, engineStatus, stopEngine } from './engine.ts';
+import type { EngineInfo } from './state.ts';
+
+const USAGE = `usage: cli.ts <command> [--dir STATE_DIR]
+  start        start whatever is not running (idempotent), print a summary
+  stop         stop dockerd (+ its containerd), the registry and sshd
+  status       check every service; exit 1 when something is not running
+  env [--tls]  ensure the engine, then print shell exports (eval "$(... env)");
+               DOCKER_HOST is the unix socket, or the TLS port with --tls
+  info         ensure the engine, then print EngineInfo as JSON
+state dir: --dir, else $DOCKLINE_ENGINE_DIR, else /tmp/dockline-engine`;
+
+const q = (v: string | number): string => `'${String(v).replace(/'/g, `'\\''`)}'`;
+
+function exportsFor(info: EngineInfo, tls: boolean): string[] {
+  const lines = tls
+    ? [
+        ['DOCKER_HOST', `tcp://127.0.0.1:${info.tls.port}`],
+        ['DOCKER_TLS_VERIFY', '1'],
+        ['DOCKER_CERT_PATH', info.tls.certDir],
+      ]
+    : [['DOCKER_HOST', `unix://${info.socketPath}`]];
+  return [
+    ...lines,
+    ['DOCKLINE_ENGINE_DIR', info.stateDir],
+    ['DOCKLINE_TLS_HOST', `tcp://127.0.0.1:${info.tls.port}`],
+    ['DOCKLINE_TLS_CERT_PATH', info.tls.certDir],
+    ['DOCKLINE_REGISTRY', info.registry.address],
+    ['DOCKLINE_REGISTRY_USER', info.registry.username],
+    ['DOCKLINE_REGISTRY_PASSWORD', info.registry.password],
+    ['DOCKLINE_REGISTRY_IMAGE', info.registry.image],
+    ['DOCKLINE_SSH_HOST', `ssh://root@127.0.0.1:${info.ssh.port}`],
+    ['DOCKLINE_SSH_KEY', info.ssh.privateKeyPath],
+    ['DOCKLINE_SSH_KNOWN_HOSTS', info.ssh.knownHostsPath],
+  ].map(([k, v]) => `export ${k}=${q(v!)}`);
+}
+
+function summary(info: EngineInfo): string {
+  return [
+    `dockerd   unix://${info.socketPath} (API ${info.apiVersion}, ${info.dockerd.storageDriver}, pid ${info.dockerd.pid})`,
+    `tls       tcp://127.0.0.1:${info.tls.port} (DOCKER_CERT_PATH=${info.tls.certDir})`,
+    `registry  ${info.registry.address} user ${info.registry.username} (image ${info.registry.image}, pid ${info.registry.pid})`,
+    `sshd      ssh://root@127.0.0.1:${info.ssh.port} key ${info.ssh.privateKeyPath} (pid ${info.ssh.pid})`,
+    `image     ${info.image}`,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  let stateDir: string | undefined;
+  const dirAt = args.indexOf('--dir');
+  if (dirAt >= 0) {
+    stateDir = args[dirAt + 1];
+    if (!stateDir) throw new Error('--dir needs a value');
+    args.splice(dirAt, 2);
+  }
+  const [cmd, ...rest] = args;
+  const log = (line: string) => process.stderr.write(`[engine] ${line}\n`);
+  switch (cmd) {
+    case 'start': {
+      const t0 = Date.now();
+      const info = await ensureEngine({ stateDir, log });
+      console.log(summary(info));
+      console.log(`${info.startedByUs ? 'started' : 'already running'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return 0;
+    }
+    case 'stop':
+      await stopEngine({ stateDir });
+      console.log('stopped');
+      return 0;
+    case 'status': {
+      const s = await engineStatus({ stateDir });
+      if (s.running && s.info) console.log(`running\n${summary(s.info)}`);
+      else console.log(`not running\n${s.problems.map((p) => `  - ${p}`).join('\n')}`);
+      return s.running ? 0 : 1;
+    }
+    case 'env': {
+      const info = await ensureEngine({ stateDir, log });
+      console.log(exportsFor(info, rest.includes('--tls')).join('\n'));
+      return 0;
+    }
+    case 'info': {
+      const info = await ensureEngine({ stateDir, log });
+      console.log(JSON.stringify(info, null, 2));
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);
