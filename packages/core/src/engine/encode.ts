@@ -1,13 +1,18 @@
 import { Readable } from 'node:stream';
 import type { DockerRequest, QueryValue } from '../types.js';
 
-/** Booleans as 1/0 (what the Go client sends), objects as JSON (filters), nullish left out. */
+/**
+ * Booleans as 1/0 (what the Go client sends), arrays as repeated keys (the daemon reads
+ * `changes`, `platforms`, `names`... that way), other objects as JSON (filters), nullish
+ * left out.
+ */
 export function encodeQuery(query: Record<string, QueryValue> | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null) continue;
     if (typeof value === 'boolean') params.append(key, value ? '1' : '0');
+    else if (Array.isArray(value)) for (const item of value) params.append(key, typeof item === 'object' ? JSON.stringify(item) : String(item));
     else if (typeof value === 'object') params.append(key, JSON.stringify(value));
     else params.append(key, String(value));
   }
