@@ -31,4 +31,23 @@ export default [
       'no-debugger': 'error',
     },
   },
+  {
+    // Tests may use the workspace tools (engine harness, test kit); shipped code may not.
+    files: ['**/*.test.ts', '**/*.test-d.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:tool'] },
+            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:core', 'type:tool'] },
+            { sourceTag: 'type:middleware', onlyDependOnLibsWithTags: ['type:core', 'type:tool', 'type:transport'] },
+            { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:core', 'type:middleware', 'type:transport', 'type:tool'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  ConnectionError,
   DockerError,
   type DockerErrorOptions,
   ForbiddenError,
@@ -65,8 +66,15 @@ export function errorFromStatus(
   body: Buffer | string | undefined,
   context: { operation?: string | undefined; endpoint?: string | undefined; truncated?: boolean },
 ): DockerError {
-  const Class = errorClassForStatus(status);
   const daemonMessage = daemonMessageFrom(body);
+  if (status === 400 && daemonMessage?.startsWith('Client sent an HTTP request to an HTTPS server')) {
+    // Go's TLS listener answers plain HTTP with this 400 before any request reached the daemon.
+    return new ConnectionError(
+      `${context.endpoint ?? 'the daemon'} is a TLS port: enable TLS (the tls option, DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH, or an https:// host) (${context.operation ?? 'request'}: HTTP 400: ${daemonMessage})`,
+      { operation: context.operation, statusCode: status, daemonMessage, endpoint: context.endpoint, connectFailed: true },
+    );
+  }
+  const Class = errorClassForStatus(status);
   const op = context.operation ?? 'request';
   const message = `${daemonMessage ?? `HTTP ${status} with no message`} (${op}: HTTP ${status}${context.truncated ? ', error body truncated at 1 MiB' : ''})`;
   return new Class(message, {

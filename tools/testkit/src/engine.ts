@@ -1,6 +1,13 @@
 import { describe, inject, it } from 'vitest';
 import type { EngineInfo } from '@dockline/tool-engine';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    'dockline.engine': EngineInfo | null;
+    'dockline.engineError': string | null;
+  }
+}
+
 /** The engine that global setup started, or undefined when it could not (outside CI only). */
 export function engineInfo(): EngineInfo | undefined {
   return inject('dockline.engine') ?? undefined;

@@ -1,12 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { ensureEngine, type EngineInfo } from '@dockline/tool-engine';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    'dockline.engine': EngineInfo | null;
-    'dockline.engineError': string | null;
-  }
-}
+import './engine.js'; // the ProvidedContext typing for 'dockline.engine'
 
 /**
  * Runs once per `vitest run`: makes the private engine ready (reusing a running one) and
