@@ -10,8 +10,10 @@
  * from the daemon; the stream ends with it).
  *
  * The demuxer is a push-style state machine: it never concatenates the backlog, never holds
- * a payload (a frame announcing 4 GiB costs nothing), keeps at most 7 pending header bytes,
- * and hands out zero-copy views into the chunks it is given.
+ * a payload (a frame announcing 4 GiB costs nothing: its bytes are emitted as they arrive),
+ * keeps at most 7 pending header bytes, and hands out zero-copy views into the chunks it is
+ * given (except that, by default, short payloads of consecutive same-stream frames in one
+ * chunk are copied together into one buffer: see {@link StdcopyDemuxerOptions.batch}).
  */
 import type { Writable } from 'node:stream';
 import { AbortError, DockerError, ProtocolError, ServerError } from '../errors.js';
@@ -26,14 +28,21 @@ const HEADER_BYTES = 8;
 const SYSTEMERR = 3;
 /** Longest systemerr message kept; the rest of such a frame is consumed and dropped. */
 const MAX_SYSTEMERR_BYTES = 64 * 1024;
+/** Batching copies payload pieces up to this size; longer ones are passed as views. */
+const BATCH_MAX_PIECE = 2048;
+/** Up to this size a copy is cheaper through DataViews than through a native call. */
+const SHORT_COPY = 112;
 const STREAM_NAMES = ['stdin', 'stdout', 'stderr', 'systemerr'] as const;
 
 export interface StdcopyDemuxerOptions {
   /**
-   * Coalesce the payloads of consecutive frames of the same stream that lie within one pushed
-   * chunk into a single `onData` call (default `true`). A run made of one piece is still passed
-   * as a zero-copy view; a run of several pieces is copied once into a fresh buffer (the headers
-   * in between make a single view impossible). Piece boundaries never cross a `push()`.
+   * Coalesce small payloads (up to 2 KiB each) of consecutive frames of the same stream that lie
+   * within one pushed chunk into one `onData` call (default `true`). A run of one piece is passed
+   * as a zero-copy view; the pieces of a longer run are copied back to back into one buffer (at
+   * most one allocation per chunk, no larger than the chunk). Larger pieces are always passed
+   * as views. Every `onData` call (a `Writable.write()`, usually) costs far more than copying a
+   * short payload. With `false`, every payload piece is passed as a view into the pushed chunk.
+   * Either way the order of the emitted bytes across streams is the order of the input.
    */
   batch?: boolean | undefined;
 }
@@ -58,10 +67,6 @@ export class StdcopyDemuxer {
   /** Collected systemerr message (bounded by MAX_SYSTEMERR_BYTES). */
   #sysErr: Buffer[] = [];
   #sysErrLen = 0;
-  /** Batch mode: [start, end) ranges of the current run within the chunk being pushed. */
-  readonly #runRanges: number[] = [];
-  #runStream = -1;
-  #runBytes = 0;
   #ended = false;
   #failed = false;
   #failure: unknown = undefined;
@@ -75,7 +80,7 @@ export class StdcopyDemuxer {
    * Consumes one chunk, calling `onData` synchronously for every payload piece it completes.
    * Payload data preceding an error in the same chunk is delivered before the error is thrown.
    * Chunks handed to `onData` are views into `chunk` (or, for a batched run of several
-   * frames, a fresh copy); they must not be mutated.
+   * frames, into a fresh buffer); they must not be mutated.
    *
    * @throws ProtocolError for an unknown stream type.
    * @throws ServerError when a systemerr frame completes (`daemonMessage` is its text).
@@ -91,7 +96,6 @@ export class StdcopyDemuxer {
     } catch (error) {
       this.#failed = true;
       this.#failure = error;
-      this.#runRanges.length = 0;
       throw error;
     }
   }
@@ -130,11 +134,24 @@ export class StdcopyDemuxer {
 
   #consume(chunk: Buffer): void {
     const len = chunk.length;
+    const onData = this.#onData;
     const batch = this.#batch;
     let pos = 0;
     let stream = this.#stream;
     let remaining = this.#remaining;
     let error: DockerError | undefined;
+    // Batching state. A run of one piece is emitted as a view chunk[firstStart, firstEnd); once a
+    // second piece joins it, the pieces are copied back to back into `out` (allocated at most
+    // once per chunk, no larger than the rest of the chunk) and the run is out[runStart, at).
+    let runStream = -1;
+    let firstStart = 0;
+    let firstEnd = 0;
+    let copied = false;
+    let out: Buffer | null = null;
+    let outView: DataView | null = null;
+    let chunkView: DataView | null = null;
+    let at = 0;
+    let runStart = 0;
 
     while (pos < len) {
       if (remaining > 0) {
@@ -144,15 +161,32 @@ export class StdcopyDemuxer {
         const end = pos + take;
         if (stream === SYSTEMERR) {
           this.#collectSysErr(chunk, pos, end);
-        } else if (batch) {
-          if (stream !== this.#runStream) {
-            if (this.#runStream !== -1) this.#flushRun(chunk);
-            this.#runStream = stream;
+        } else if (batch && take <= BATCH_MAX_PIECE && stream === runStream) {
+          // Joins the current run.
+          if (!copied) {
+            if (out === null) {
+              out = Buffer.allocUnsafe(len - firstStart);
+              outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+              chunkView = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            }
+            runStart = at;
+            at = copyBytes(chunk, chunkView!, firstStart, firstEnd, out, outView!, at);
+            copied = true;
           }
-          this.#runRanges.push(pos, end);
-          this.#runBytes += take;
+          at = copyBytes(chunk, chunkView!, pos, end, out!, outView!, at);
         } else {
-          this.#onData(stream as StdStream, chunk.subarray(pos, end));
+          if (runStream !== -1) {
+            onData(runStream as StdStream, copied ? out!.subarray(runStart, at) : chunk.subarray(firstStart, firstEnd));
+            runStream = -1;
+          }
+          if (batch && take <= BATCH_MAX_PIECE) {
+            runStream = stream;
+            firstStart = pos;
+            firstEnd = end;
+            copied = false;
+          } else {
+            onData(stream as StdStream, chunk.subarray(pos, end));
+          }
         }
         pos = end;
         remaining -= take;
@@ -185,61 +219,40 @@ export class StdcopyDemuxer {
         type = header[0]!;
         size = header[4]! * 0x1000000 + ((header[5]! << 16) | (header[6]! << 8) | header[7]!);
       }
-      const frameOffset = this.#offset + pos - HEADER_BYTES;
       if (type > SYSTEMERR) {
         error = new ProtocolError(
-          `unknown stdcopy stream type 0x${type.toString(16).padStart(2, '0')} (${type}) in the frame header at byte offset ${frameOffset}; ` +
+          `unknown stdcopy stream type 0x${type.toString(16).padStart(2, '0')} (${type}) in the frame header at byte offset ${this.#offset + pos - HEADER_BYTES}; ` +
             'expected 0 (stdin), 1 (stdout), 2 (stderr) or 3 (systemerr). Is this a TTY stream, which is not multiplexed?',
         );
         break;
       }
       stream = type;
       remaining = size;
-      this.#frameSize = size;
-      this.#frameOffset = frameOffset;
-      if (type === SYSTEMERR) {
-        this.#sysErr = [];
-        this.#sysErrLen = 0;
-        if (size === 0) {
+      if (size === 0) {
+        if (type === SYSTEMERR) {
+          this.#sysErr = [];
+          this.#sysErrLen = 0;
           error = this.#systemError();
           break;
         }
+        continue; // an empty frame: legal, nothing to emit
+      }
+      // Only frames that can be left incomplete need their position (for end()'s message).
+      this.#frameSize = size;
+      this.#frameOffset = this.#offset + pos - HEADER_BYTES;
+      if (type === SYSTEMERR) {
+        this.#sysErr = [];
+        this.#sysErrLen = 0;
       }
     }
 
     this.#stream = stream;
     this.#remaining = remaining;
     this.#offset += len;
-    if (this.#runStream !== -1) this.#flushRun(chunk);
-    if (error !== undefined) throw error;
-  }
-
-  /** Emits the current batched run (all its ranges lie in `chunk`). */
-  #flushRun(chunk: Buffer): void {
-    const ranges = this.#runRanges;
-    const stream = this.#runStream as StdStream;
-    const count = ranges.length;
-    let out: Buffer;
-    if (count === 2) {
-      out = chunk.subarray(ranges[0]!, ranges[1]!);
-    } else {
-      out = Buffer.allocUnsafe(this.#runBytes);
-      let at = 0;
-      for (let i = 0; i < count; i += 2) {
-        const start = ranges[i]!;
-        const end = ranges[i + 1]!;
-        if (end - start <= 64) {
-          // A short copy is cheaper as a loop than as a native call.
-          for (let k = start; k < end; k++) out[at++] = chunk[k]!;
-        } else {
-          at += chunk.copy(out, at, start, end);
-        }
-      }
+    if (runStream !== -1) {
+      onData(runStream as StdStream, copied ? out!.subarray(runStart, at) : chunk.subarray(firstStart, firstEnd));
     }
-    ranges.length = 0;
-    this.#runBytes = 0;
-    this.#runStream = -1;
-    this.#onData(stream, out);
+    if (error !== undefined) throw error;
   }
 
   #collectSysErr(chunk: Buffer, start: number, end: number): void {
@@ -257,6 +270,14 @@ export class StdcopyDemuxer {
     this.#sysErrLen = 0;
     return new ServerError(`error from daemon in stream: ${message}`, { daemonMessage: message });
   }
+}
+
+/** Copies src[start, end) to dst at `at`; returns the new `at`. Four bytes at a time when short. */
+function copyBytes(src: Buffer, srcView: DataView, start: number, end: number, dst: Buffer, dstView: DataView, at: number): number {
+  if (end - start > SHORT_COPY) return at + src.copy(dst, at, start, end);
+  for (; start + 4 <= end; start += 4, at += 4) dstView.setUint32(at, srcView.getUint32(start));
+  while (start < end) dst[at++] = src[start++]!;
+  return at;
 }
 
 export interface DemuxStreamOutputs {
@@ -317,8 +338,7 @@ export async function demuxStream(
   signal?.addEventListener('abort', onAbort, { once: true });
   const detach: (() => void)[] = [];
   for (const w of targets) {
-    const onError = (err: unknown): void =>
-      fail(new DockerError(`demuxStream: ${label(w)} failed: ${errorMessage(err)}`, { cause: err }));
+    const onError = (err: unknown): void => fail(failedError(label(w), err));
     const onClose = (): void => {
       if (!w.writableFinished) fail(closedError(w, label(w)));
     };
@@ -417,9 +437,13 @@ function abortError(signal: AbortSignal): AbortError {
   return new AbortError('demuxStream aborted', { cause: signal.reason });
 }
 
+function failedError(label: string, cause: unknown): DockerError {
+  return new DockerError(`demuxStream: ${label} failed: ${errorMessage(cause)}`, { cause });
+}
+
 function closedError(w: Writable, label: string): DockerError {
-  const cause = w.errored ?? undefined;
-  return new DockerError(`demuxStream: ${label} was closed before the stream ended`, { cause });
+  if (w.errored) return failedError(label, w.errored);
+  return new DockerError(`demuxStream: ${label} was closed before the stream ended`);
 }
 
 function errorMessage(err: unknown): string {
