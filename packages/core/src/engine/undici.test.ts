@@ -1,0 +1,207 @@
+// These tests use a scripted server on a unix socket: a real daemon cannot be made to send a
+// 10 MiB error body, malformed JSON, a reset mid-body or a 200 answer to an upgrade.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ConnectionError, InvalidParameterError, NotFoundError, ProtocolError, ServerError } from '../errors.js';
+import { createPipeline, type Pipeline } from '../pipeline.js';
+import type { Transport } from '../transport.js';
+import type { DockerRequest } from '../types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dockline-engine-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+let server: Server | undefined;
+let pipeline: Pipeline | undefined;
+afterEach(async () => {
+  await pipeline?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+  pipeline = undefined;
+});
+
+/** Serve each connection with `onRequest(head, socket)` once a request head arrived. */
+async function serve(onRequest: (head: string, socket: Socket) => void): Promise<{ transport: Transport; connections: () => number; bytesSent: () => number }> {
+  const path = join(dir, `s${n++}.sock`);
+  let connections = 0;
+  let bytesSent = 0;
+  server = createServer((socket) => {
+    connections++;
+    let buf = '';
+    const origWrite = socket.write.bind(socket);
+    socket.write = ((chunk: string | Buffer, ...rest: never[]) => {
+      bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      return origWrite(chunk, ...rest);
+    }) as typeof socket.write;
+    socket.on('data', (d) => {
+      buf += d.toString('latin1');
+      const end = buf.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        const head = buf.slice(0, end);
+        buf = buf.slice(end + 4);
+        onRequest(head, socket);
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server!.listen(path, resolve));
+  const transport: Transport = {
+    kind: 'unix',
+    endpoint: `unix://${path}`,
+    connect: () =>
+      new Promise<Duplex>((resolve, reject) => {
+        const s = connect(path);
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      }),
+    close: async () => undefined,
+  };
+  return { transport, connections: () => connections, bytesSent: () => bytesSent };
+}
+
+const req = (over: Partial<DockerRequest> = {}): DockerRequest => ({
+  operation: 'ContainerInspect',
+  method: 'GET',
+  path: '/containers/x/json',
+  route: '/containers/{id}/json',
+  response: 'json',
+  idempotent: true,
+  longRunning: false,
+  ...over,
+});
+
+describe('terminal handler over undici (scripted server)', () => {
+  it('reads an error body up to 1 MiB, never the whole 10 MiB, and keeps the connection usable', async () => {
+    const big = '{"message":"' + 'x'.repeat(10 * 1024 * 1024) + '"}';
+    let count = 0;
+    const s = await serve((_head, socket) => {
+      count++;
+      if (count === 1) {
+        socket.write(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n`);
+        socket.write(big);
+      } else {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+      }
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const err = (await pipeline.send(req()).catch((e: unknown) => e)) as ServerError;
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.message).toContain('error body truncated at 1 MiB');
+    // The daemon message is quoted, shortened: the error never carries megabytes.
+    expect(err.message.length).toBeLessThan(4096);
+    const ok = await pipeline.send(req());
+    expect(ok.body).toEqual({});
+  });
+
+  it('malformed JSON is a ProtocolError quoting the start of the body', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{"Id": 1,'));
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline.send(req()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as Error).message).toContain('{\\"Id\\": 1,');
+  });
+
+  it('a connection cut mid-body is a ConnectionError that did reach the daemon', async () => {
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"Id":');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const err = (await pipeline.send(req()).catch((e: unknown) => e)) as ConnectionError;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.connectFailed).toBe(false);
+    expect(err.message).toContain('ContainerInspect');
+  });
+
+  it('a connection cut mid-stream surfaces as a ConnectionError from the stream', async () => {
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream' }));
+    const chunks: Buffer[] = [];
+    const err = await (async () => {
+      for await (const c of res.stream!) chunks.push(c as Buffer);
+    })().catch((e: unknown) => e);
+    expect(Buffer.concat(chunks).toString()).toBe('hello');
+    expect(err).toBeInstanceOf(ConnectionError);
+  });
+
+  it('reuses a kept-alive connection for sequential requests', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'));
+    pipeline = createPipeline({ transport: s.transport });
+    for (let i = 0; i < 20; i++) await pipeline.send(req());
+    // undici may open a second socket when the next request is queued in the same tick the
+    // first response ends; without keep-alive this would be 20.
+    expect(s.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('never opens more than `connections` sockets', async () => {
+    const s = await serve((_h, socket) => setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'), 10));
+    pipeline = createPipeline({ transport: s.transport, connections: 3 });
+    await Promise.all(Array.from({ length: 30 }, () => pipeline!.send(req())));
+    expect(s.connections()).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('hijack (scripted server)', () => {
+  it('sends Connection: Upgrade / Upgrade: tcp and accepts a plain 200 answer, keeping bytes that came with the head', async () => {
+    let head = '';
+    const s = await serve((h, socket) => {
+      head = h;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\nearly-bytes');
+      socket.on('data', (d) => socket.write(d));
+      socket.on('end', () => socket.end());
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ExecStart', method: 'POST', path: '/exec/e/start', route: '/exec/{id}/start', response: 'hijack', body: { Detach: false } }));
+    expect(res.statusCode).toBe(200);
+    expect(head).toMatch(/^POST \/exec\/e\/start HTTP\/1\.1\r\n/);
+    expect(head).toMatch(/\r\nConnection: Upgrade\r\n/);
+    expect(head).toMatch(/\r\nUpgrade: tcp\r\n/);
+    const out: Buffer[] = [];
+    const done = (async () => {
+      for await (const c of res.socket!) out.push(c as Buffer);
+    })();
+    res.socket!.end('echoed');
+    await done;
+    expect(Buffer.concat(out).toString()).toBe('early-bytesechoed');
+  });
+
+  it('an error answer to a hijack maps to its class with the daemon message', async () => {
+    const s = await serve((_h, socket) => {
+      const body = '{"message":"No such exec instance: e"}';
+      socket.write(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline
+      .send(req({ operation: 'ExecStart', method: 'POST', path: '/exec/e/start', route: '/exec/{id}/start', response: 'hijack' }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toContain('No such exec instance: e');
+  });
+
+  it('a response head that is not HTTP is a ProtocolError', async () => {
+    const s = await serve((_h, socket) => socket.write('SSH-2.0-OpenSSH\r\n\r\n'));
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline
+      .send(req({ operation: 'ContainerAttach', method: 'POST', path: '/containers/c/attach', route: '/containers/{id}/attach', response: 'hijack' }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+  });
+
+  it('refuses header values with line breaks (no request smuggling)', async () => {
+    const s = await serve(() => undefined);
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline
+      .send(req({ operation: 'ExecStart', method: 'POST', path: '/exec/e/start', route: '/exec/{id}/start', response: 'hijack', headers: { 'X-A': 'b\r\nX-Evil: 1' } }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(InvalidParameterError).toBeDefined();
+  });
+});
