@@ -24,4 +24,4 @@ export {
 export { errorClassForStatus, errorFromStatus, daemonMessageFrom, MAX_ERROR_BODY_BYTES } from './status-to-error.js';
 export { connectError, requestError } from './connection-errors.js';
 export * from './codecs/index.js';
-export { redactUrl, redactHeaders } from './redact.js';
+export { redactText, redactUrl, redactHeaders } from './redact.js';

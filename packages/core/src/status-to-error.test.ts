@@ -68,3 +68,14 @@ describe('status to error', () => {
     expect(new NotFoundError('x')).not.toBeInstanceOf(ConflictError);
   });
 });
+
+describe('secrets in daemon messages', () => {
+  it('scrubs URL passwords and tokens the daemon echoes, in the message and in daemonMessage', () => {
+    const body = '{"message":"Get \\"https://me:hunter2@registry.example/v2/?token=abc.def\\": unauthorized"}';
+    const err = errorFromStatus(500, Buffer.from(body), { operation: 'ImageCreate' });
+    expect(err.message).not.toContain('hunter2');
+    expect(err.message).not.toContain('abc.def');
+    expect(err.daemonMessage).not.toContain('hunter2');
+    expect(err.message).toContain('https://me:REDACTED@registry.example/v2/?token=REDACTED');
+  });
+});

@@ -11,6 +11,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from './errors.js';
+import { redactText } from './redact.js';
 
 /** Error bodies are read up to this many bytes, never more: a hostile daemon cannot make us buffer. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024; // 1 MiB
@@ -66,7 +67,9 @@ export function errorFromStatus(
   body: Buffer | string | undefined,
   context: { operation?: string | undefined; endpoint?: string | undefined; truncated?: boolean },
 ): DockerError {
-  const daemonMessage = daemonMessageFrom(body);
+  // The daemon's message is kept, minus credentials it may echo (registry URLs, tokens).
+  const raw = daemonMessageFrom(body);
+  const daemonMessage = raw === undefined ? undefined : redactText(raw);
   if (status === 400 && daemonMessage?.startsWith('Client sent an HTTP request to an HTTPS server')) {
     // Go's TLS listener answers plain HTTP with this 400 before any request reached the daemon.
     return new ConnectionError(

@@ -169,7 +169,17 @@ function mapStreamErrors(body: Readable, req: DockerRequest, endpoint: string): 
       if (!body.destroyed) body.destroy();
     }
   }
-  return Readable.from(mapped(), { objectMode: false, highWaterMark: 64 * 1024 });
+  const out = Readable.from(mapped(), { objectMode: false, highWaterMark: 64 * 1024 });
+  // Readable.from's destroy awaits the generator's return(), which an async generator queues
+  // behind its pending read of `body`: with a quiet daemon that read never settles, and a
+  // consumer that stops early would leave the connection busy (and close() waiting). Destroy
+  // the body first so the pending read settles at once.
+  const destroyWrapper = out._destroy.bind(out);
+  out._destroy = (err, callback) => {
+    if (!body.destroyed) body.destroy();
+    destroyWrapper(err, callback);
+  };
+  return out;
 }
 
 export type { Duplex };

@@ -1,0 +1,421 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { context, diag, DiagLogLevel, propagation, SpanKind, SpanStatusCode, type DiagLogger } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AbortError, createPipeline, NotFoundError, ServerError, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
+import { describeWithEngine, startFakeDaemon, type FakeDaemon, unixSocketTransport } from '@dockline/tool-testkit';
+import { retry } from '../retry/index.js';
+import { timeout } from '../timeout/index.js';
+import { versionNegotiation } from '../version-negotiation/index.js';
+import { tracing, type TracingOptions, type TracingRequestInfo, type TracingResponseInfo } from './index.js';
+
+class TestMetricReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const inspect = (id = 'abc123def', extra: Partial<DockerRequest> = {}): DockerRequest => ({
+  operation: 'ContainerInspect',
+  method: 'GET',
+  path: `/containers/${id}/json`,
+  route: '/containers/{id}/json',
+  response: 'json',
+  idempotent: true,
+  longRunning: false,
+  ...extra,
+});
+
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+let reader: TestMetricReader;
+let meterProvider: MeterProvider;
+
+beforeAll(() => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+});
+afterAll(async () => {
+  context.disable();
+  propagation.disable();
+  await tracerProvider.shutdown();
+});
+beforeEach(() => {
+  exporter.reset();
+  reader = new TestMetricReader();
+  meterProvider = new MeterProvider({ readers: [reader] });
+});
+afterEach(async () => {
+  await meterProvider.shutdown();
+});
+
+const spans = () => exporter.getFinishedSpans();
+const named = (name: string) => spans().filter((s) => s.name === name);
+const one = (name: string): ReadableSpan => {
+  const found = named(name);
+  expect(found, `spans named ${name}: ${spans().map((s) => s.name).join(', ')}`).toHaveLength(1);
+  return found[0]!;
+};
+const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
+const traceparentOf = (s: ReadableSpan) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`;
+
+async function durationPoints(): Promise<Array<{ attributes: Record<string, unknown>; count: number }>> {
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'http.client.request.duration');
+  if (!metric) return [];
+  expect(metric.descriptor.unit).toBe('s');
+  return metric.dataPoints.map((p) => ({ attributes: p.attributes, count: (p.value as { count: number }).count }));
+}
+
+/** Wait for 'close' listeners that run on the next ticks. */
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('tracing (fake daemon)', () => {
+  let fake: FakeDaemon;
+  const pipelines: Pipeline[] = [];
+  const options = (extra: TracingOptions = {}): TracingOptions => ({
+    tracerProvider,
+    meterProvider,
+    serverAddress: 'localhost',
+    networkTransport: 'unix',
+    ...extra,
+  });
+  /** The recommended chain: [t, timeout, retry, versionNegotiation, t.attempt]. */
+  const full = (extra: TracingOptions = {}, middlewareOptions: { timeoutMs?: number } = {}) => {
+    const t = tracing(options(extra));
+    return pipeline([t, timeout({ defaultMs: middlewareOptions.timeoutMs ?? 10_000 }), retry({ baseMs: 1 }), versionNegotiation(), t.attempt]);
+  };
+  const pipeline = (middleware: Middleware[]) => {
+    const p = createPipeline({ transport: fake.transport(), middleware });
+    pipelines.push(p);
+    return p;
+  };
+  beforeEach(async () => {
+    fake = await startFakeDaemon();
+  });
+  afterEach(async () => {
+    await Promise.all(pipelines.splice(0).map((p) => p.close()));
+    await fake.close();
+  });
+
+  it('makes one INTERNAL span per call named by operation, and a CLIENT child per HTTP request with the HTTP attributes', async () => {
+    await full().send(inspect());
+    const op = one('ContainerInspect');
+    const attempt = one('GET /containers/{id}/json');
+    const ping = one('HEAD /_ping');
+    expect(spans()).toHaveLength(3);
+    expect(op.kind).toBe(SpanKind.INTERNAL);
+    expect(op.attributes).toEqual({ 'docker.operation': 'ContainerInspect', 'docker.api.version': '1.41' });
+    expect(op.status.code).toBe(SpanStatusCode.UNSET);
+    expect(attempt.kind).toBe(SpanKind.CLIENT);
+    // Exactly the allow-listed attributes, with their values.
+    expect(attempt.attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.template': '/containers/{id}/json',
+      'server.address': 'localhost',
+      'network.transport': 'unix',
+      'docker.operation': 'ContainerInspect',
+      'docker.api.version': '1.41',
+      'http.response.status_code': 200,
+    });
+    expect(ping.kind).toBe(SpanKind.CLIENT);
+    expect(ping.attributes).toMatchObject({ 'http.request.method': 'HEAD', 'url.template': '/_ping', 'docker.operation': 'SystemPing', 'http.response.status_code': 200 });
+    // Hierarchy: both HTTP requests are children of the operation span, in one trace.
+    for (const child of [attempt, ping]) {
+      expect(parentOf(child)).toBe(op.spanContext().spanId);
+      expect(child.spanContext().traceId).toBe(op.spanContext().traceId);
+    }
+    // Low cardinality: no id in any span name.
+    expect(spans().some((s) => s.name.includes('abc123'))).toBe(false);
+  });
+
+  it('the operation span is a child of the caller’s active span', async () => {
+    const p = full();
+    const tracer = tracerProvider.getTracer('test');
+    await tracer.startActiveSpan('caller', async (span) => {
+      await p.send(inspect());
+      span.end();
+    });
+    expect(parentOf(one('ContainerInspect'))).toBe(one('caller').spanContext().spanId);
+  });
+
+  it('keeps the hierarchy without a context manager: the parent travels on the request', async () => {
+    context.disable();
+    try {
+      await full().send(inspect());
+    } finally {
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    }
+    const op = one('ContainerInspect');
+    expect(parentOf(one('GET /containers/{id}/json'))).toBe(op.spanContext().spanId);
+    expect(parentOf(one('HEAD /_ping'))).toBe(op.spanContext().spanId);
+  });
+
+  it('injects traceparent with the attempt span’s trace id and span id', async () => {
+    await full().send(inspect());
+    const [pingReq, inspectReq] = [fake.requestsTo('/_ping')[0]!, fake.requestsTo('/containers/abc123def/json')[0]!];
+    expect(inspectReq.headers.traceparent).toBe(traceparentOf(one('GET /containers/{id}/json')));
+    expect(pingReq.headers.traceparent).toBe(traceparentOf(one('HEAD /_ping')));
+  });
+
+  it('a retried call has one CLIENT span per attempt, the resend with http.request.resend_count', async () => {
+    fake.script = (r) => (r.path.endsWith('/json') && fake.requestsTo(/json$/).length === 1 ? { status: 503, body: { message: 'busy' } } : undefined);
+    await full().send(inspect());
+    const attempts = named('GET /containers/{id}/json').sort((a, b) => (a.startTime[0] - b.startTime[0]) || (a.startTime[1] - b.startTime[1]));
+    expect(attempts).toHaveLength(2);
+    const [first, second] = attempts as [ReadableSpan, ReadableSpan];
+    expect(first.attributes['http.request.resend_count']).toBeUndefined();
+    expect(first.attributes['http.response.status_code']).toBe(503);
+    expect(first.attributes['error.type']).toBe('503');
+    expect(first.status.code).toBe(SpanStatusCode.ERROR);
+    expect(second.attributes['http.request.resend_count']).toBe(1);
+    expect(second.attributes['http.response.status_code']).toBe(200);
+    expect(second.status.code).toBe(SpanStatusCode.UNSET);
+    const op = one('ContainerInspect');
+    expect(op.status.code).toBe(SpanStatusCode.UNSET);
+    expect(parentOf(first)).toBe(op.spanContext().spanId);
+    expect(parentOf(second)).toBe(op.spanContext().spanId);
+    // Each attempt carried its own span's context.
+    const sent = fake.requestsTo('/containers/abc123def/json').map((r) => r.headers.traceparent);
+    expect(sent).toEqual([traceparentOf(first), traceparentOf(second)]);
+  });
+
+  it('marks a 404 as an error with an exception event, on the operation and the attempt', async () => {
+    fake.script = (r) => (r.path.endsWith('/json') ? { status: 404, body: { message: 'No such container: abc123def' } } : undefined);
+    await expect(full().send(inspect())).rejects.toBeInstanceOf(NotFoundError);
+    for (const s of [one('ContainerInspect'), one('GET /containers/{id}/json')]) {
+      expect(s.status.code).toBe(SpanStatusCode.ERROR);
+      expect(s.attributes['error.type']).toBe('404');
+      const exception = s.events.find((e) => e.name === 'exception');
+      expect(exception?.attributes).toMatchObject({ 'exception.type': 'NotFoundError', 'exception.message': expect.stringContaining('No such container') });
+    }
+    expect(one('GET /containers/{id}/json').attributes['http.response.status_code']).toBe(404);
+  });
+
+  it('a deadline is an error (TimeoutError); a caller’s abort is not (no error status, no exception, no metric point)', async () => {
+    fake.script = (r) => (r.path.endsWith('/json') ? { hang: true } : undefined);
+    await expect(full({}, { timeoutMs: 150 }).send(inspect())).rejects.toBeInstanceOf(TimeoutError);
+    await settle();
+    const timedOut = one('ContainerInspect');
+    expect(timedOut.status.code).toBe(SpanStatusCode.ERROR);
+    expect(timedOut.attributes['error.type']).toBe('TimeoutError');
+    exporter.reset();
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await expect(full().send(inspect('abc123def', { signal: controller.signal }))).rejects.toBeInstanceOf(AbortError);
+    await settle();
+    for (const s of [one('ContainerInspect'), one('GET /containers/{id}/json')]) {
+      expect(s.status.code).toBe(SpanStatusCode.UNSET);
+      expect(s.events).toHaveLength(0);
+      expect(s.attributes['error.type']).toBeUndefined();
+    }
+    // Only the timed-out attempt was measured; the cancelled one left no data point.
+    const points = (await durationPoints()).filter((p) => p.attributes['url.template'] === '/containers/{id}/json');
+    expect(points).toEqual([{ attributes: expect.objectContaining({ 'error.type': 'TimeoutError' }), count: 1 }]);
+  });
+
+  it('ends a streaming call’s spans when its stream ends, not when the response resolves', async () => {
+    fake.script = (r) => (r.path.endsWith('/logs') ? { chunks: ['a', 'b', 'c'], chunkDelayMs: 60 } : undefined);
+    const res = await full().send({ ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true });
+    await settle();
+    expect(named('ContainerLogs')).toHaveLength(0);
+    expect(named('GET /containers/{id}/logs')).toHaveLength(0);
+    let text = '';
+    for await (const chunk of res.stream!) text += String(chunk);
+    expect(text).toBe('abc');
+    await settle();
+    const op = one('ContainerLogs');
+    const attempt = one('GET /containers/{id}/logs');
+    expect(attempt.attributes['http.response.status_code']).toBe(200);
+    expect(op.status.code).toBe(SpanStatusCode.UNSET);
+    // The span lasted for the whole body (3 chunks, 60 ms apart), not just the head.
+    expect(attempt.duration[0] * 1000 + attempt.duration[1] / 1e6).toBeGreaterThanOrEqual(150);
+  });
+
+  it('a stream broken mid-body ends its spans with an error', async () => {
+    fake.script = (r) => (r.path.endsWith('/logs') ? { chunks: ['a'], after: 'reset' } : undefined);
+    const res = await full().send({ ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true });
+    await expect((async () => { for await (const _ of res.stream!) void _; })()).rejects.toThrow();
+    await settle();
+    expect(one('ContainerLogs').status.code).toBe(SpanStatusCode.ERROR);
+    expect(one('GET /containers/{id}/logs').attributes['error.type']).toBe('ConnectionError');
+  });
+
+  it('records http.client.request.duration per attempt with the stable attributes', async () => {
+    fake.script = (r) => (r.path.endsWith('/json') && fake.requestsTo(/json$/).length === 1 ? { status: 503, body: { message: 'busy' } } : undefined);
+    await full().send(inspect());
+    const points = await durationPoints();
+    const base = { 'http.request.method': 'GET', 'url.template': '/containers/{id}/json', 'server.address': 'localhost' };
+    expect(points).toContainEqual({ attributes: { ...base, 'http.response.status_code': 200 }, count: 1 });
+    expect(points).toContainEqual({ attributes: { ...base, 'http.response.status_code': 503, 'error.type': '503' }, count: 1 });
+    expect(points).toContainEqual({ attributes: { 'http.request.method': 'HEAD', 'url.template': '/_ping', 'server.address': 'localhost', 'http.response.status_code': 200 }, count: 1 });
+  });
+
+  it('tracing() alone (no .attempt installed) still makes the CLIENT span and injects its context', async () => {
+    await pipeline([tracing(options())]).send(inspect());
+    const op = one('ContainerInspect');
+    const attempt = one('GET /containers/{id}/json');
+    expect(parentOf(attempt)).toBe(op.spanContext().spanId);
+    expect(attempt.attributes['http.response.status_code']).toBe(200);
+    expect(fake.requests[0]!.headers.traceparent).toBe(traceparentOf(attempt));
+    expect((await durationPoints()).length).toBe(1);
+  });
+
+  it('.attempt read but not installed: the operation middleware takes the CLIENT spans over after the first call', async () => {
+    const t = tracing(options());
+    void t.attempt;
+    const p = pipeline([t]);
+    await p.send(inspect());
+    expect(named('GET /containers/{id}/json')).toHaveLength(0);
+    await p.send(inspect());
+    expect(named('GET /containers/{id}/json')).toHaveLength(1);
+  });
+
+  it('calls the hooks with request and response info, and a throwing hook does not break the request', async () => {
+    const seen: Array<TracingRequestInfo | TracingResponseInfo> = [];
+    const p = full({
+      requestHook: (span, req) => {
+        seen.push(req);
+        span.setAttribute('hook.request', req.operation);
+        throw new Error('request hook broke');
+      },
+      responseHook: (span, res) => {
+        seen.push(res);
+        span.setAttribute('hook.status', res.statusCode ?? -1);
+        throw new Error('response hook broke');
+      },
+    });
+    const res = await p.send(inspect());
+    expect(res.statusCode).toBe(200);
+    const attempt = one('GET /containers/{id}/json');
+    expect(attempt.attributes['hook.request']).toBe('ContainerInspect');
+    expect(attempt.attributes['hook.status']).toBe(200);
+    expect(seen).toContainEqual({ operation: 'ContainerInspect', method: 'GET', route: '/containers/{id}/json', path: '/v1.41/containers/abc123def/json', apiVersion: '1.41', attempt: 0, response: 'json' });
+    expect(seen.some((s) => 'headers' in s)).toBe(false);
+  });
+
+  it('never lets a secret into a span, an event, a metric, a log line or a recorded error message', async () => {
+    const SECRET = 'hunter2-s3cr3t';
+    const auth = Buffer.from(JSON.stringify({ username: 'me', password: SECRET, serveraddress: 'registry.example' })).toString('base64url');
+    // The daemon echoes the registry URL with its credentials, as real registry errors do.
+    fake.script = (r) =>
+      r.path.endsWith('/images/create')
+        ? { status: 500, body: { message: `Get "https://me:${SECRET}@registry.example/v2/?token=${SECRET}": unauthorized` } }
+        : undefined;
+    const logged: string[] = [];
+    const capture: DiagLogger = {
+      error: (...a) => logged.push(a.map(String).join(' ')),
+      warn: (...a) => logged.push(a.map(String).join(' ')),
+      info: (...a) => logged.push(a.map(String).join(' ')),
+      debug: (...a) => logged.push(a.map(String).join(' ')),
+      verbose: (...a) => logged.push(a.map(String).join(' ')),
+    };
+    diag.setLogger(capture, { logLevel: DiagLogLevel.ALL, suppressOverrideMessage: true });
+    try {
+      const p = full({
+        // A careless hook copies everything it is given onto the span, and throws with a secret.
+        requestHook: (span, req) => {
+          span.setAttribute('hook.request', JSON.stringify(req));
+          throw new Error(`hook failed for https://me:${SECRET}@registry.example`);
+        },
+        responseHook: (span, res) => span.setAttribute('hook.response', JSON.stringify({ request: res.request, statusCode: res.statusCode })),
+      });
+      const err = await p
+        .send({
+          operation: 'ImageCreate',
+          method: 'POST',
+          path: '/images/create',
+          route: '/images/create',
+          query: { fromImage: `https://me:${SECRET}@registry.example/busybox`, tag: 'latest' },
+          headers: { 'X-Registry-Auth': auth },
+          response: 'stream',
+          idempotent: false,
+          longRunning: true,
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ServerError);
+      // The request did carry the credentials to the daemon: the test would prove nothing otherwise.
+      expect(fake.requestsTo('/images/create')[0]!.headers['x-registry-auth']).toBe(auth);
+    } finally {
+      diag.disable();
+    }
+    const { resourceMetrics } = await reader.collect();
+    const telemetry = JSON.stringify({
+      spans: spans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events, status: s.status, links: s.links })),
+      metrics: resourceMetrics satisfies ResourceMetrics,
+      logged,
+    });
+    expect(spans().length).toBeGreaterThanOrEqual(2);
+    expect(telemetry).toContain('REDACTED'); // the recorded error message and the hook's log line were scrubbed, not dropped
+    expect(telemetry).toContain('unauthorized');
+    expect(telemetry).not.toContain(SECRET);
+    expect(telemetry).not.toContain(auth);
+    expect(logged.length).toBeGreaterThan(0);
+  });
+
+  it('with no SDK registered: no spans, no traceparent, and the call works', async () => {
+    const t = tracing(); // global providers: none registered in this file
+    const res = await pipeline([t, versionNegotiation(), t.attempt]).send(inspect());
+    expect(res.statusCode).toBe(200);
+    expect(spans()).toHaveLength(0);
+    expect(fake.requests.every((r) => r.headers.traceparent === undefined)).toBe(true);
+  });
+});
+
+describeWithEngine('tracing (real dockerd)', (engine) => {
+  let p: Pipeline;
+  beforeEach(() => {
+    const transport = unixSocketTransport(engine.socketPath);
+    const t = tracing({ tracerProvider, meterProvider, serverAddress: transport.host, networkTransport: transport.networkTransport });
+    p = createPipeline({ transport, middleware: [t, timeout(), retry(), versionNegotiation(), t.attempt] });
+  });
+  afterEach(async () => {
+    await p.close();
+  });
+
+  it('reports docker.api.version 1.41 and the real status codes', async () => {
+    await p.send({ operation: 'SystemVersion', method: 'GET', path: '/version', route: '/version', response: 'json', idempotent: true, longRunning: false });
+    await expect(p.send(inspect('dockline-no-such-container'))).rejects.toBeInstanceOf(NotFoundError);
+    const version = one('GET /version');
+    expect(version.attributes).toMatchObject({ 'docker.api.version': '1.41', 'http.response.status_code': 200, 'server.address': 'localhost', 'network.transport': 'unix' });
+    expect(one('SystemVersion').attributes['docker.api.version']).toBe('1.41');
+    const missing = one('GET /containers/{id}/json');
+    expect(missing.attributes).toMatchObject({ 'docker.api.version': '1.41', 'http.response.status_code': 404, 'error.type': '404' });
+    expect(one('ContainerInspect').status.code).toBe(SpanStatusCode.ERROR);
+    expect(named('HEAD /_ping')).toHaveLength(1);
+  });
+
+  it('ends a hijacked call’s spans when its socket closes', async () => {
+    const send = (operation: string, method: 'GET' | 'POST' | 'DELETE', path: string, route: string, extra: Partial<DockerRequest> = {}) =>
+      p.send({ operation, method, path, route, response: 'json', idempotent: method !== 'POST', longRunning: false, ...extra });
+    const created = await send('ContainerCreate', 'POST', '/containers/create', '/containers/create', {
+      body: { Image: engine.image, Cmd: ['sleep', '60'], Labels: { 'dockline.test': 'middleware-tracing' }, HostConfig: { NetworkMode: 'none' } },
+    });
+    const id = (created.body as { Id: string }).Id;
+    try {
+      await send('ContainerStart', 'POST', `/containers/${id}/start`, '/containers/{id}/start', { response: 'empty' });
+      const exec = await send('ContainerExec', 'POST', `/containers/${id}/exec`, '/containers/{id}/exec', {
+        body: { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false },
+      });
+      const execId = (exec.body as { Id: string }).Id;
+      const res = await send('ExecStart', 'POST', `/exec/${execId}/start`, '/exec/{id}/start', { response: 'hijack', longRunning: true, body: { Detach: false, Tty: false } });
+      await settle();
+      expect(named('ExecStart')).toHaveLength(0);
+      expect(named('POST /exec/{id}/start')).toHaveLength(0);
+      const socket = res.socket!;
+      const drained = (async () => {
+        for await (const _ of socket) void _;
+      })();
+      socket.end('hello\n'); // cat exits on EOF, the daemon closes the stream
+      await drained;
+      socket.destroy();
+      await settle();
+      expect(one('ExecStart').status.code).toBe(SpanStatusCode.UNSET);
+      expect(one('POST /exec/{id}/start').attributes).toMatchObject({ 'http.response.status_code': res.statusCode, 'docker.api.version': '1.41' });
+    } finally {
+      await send('ContainerDelete', 'DELETE', `/containers/${id}`, '/containers/{id}', { query: { force: true }, response: 'empty' }).catch(() => undefined);
+    }
+  });
+});

@@ -1,0 +1,260 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AbortError,
+  ConnectionError,
+  createPipeline,
+  NotImplementedError,
+  ProtocolError,
+  type DockerRequest,
+  type Middleware,
+  type Pipeline,
+} from '@dockline/core';
+import { describeWithEngine, startFakeDaemon, startFaultProxy, type FakeDaemon, type FaultProxy, unixSocketTransport } from '@dockline/tool-testkit';
+import { retry } from '../retry/index.js';
+import { versionNegotiation } from './index.js';
+
+function info(extra: Partial<DockerRequest> = {}): DockerRequest {
+  return { operation: 'SystemInfo', method: 'GET', path: '/info', route: '/info', response: 'json', idempotent: true, longRunning: false, ...extra };
+}
+
+/** Records what reaches the terminal handler (innermost). */
+function spy(): Middleware & { seen: DockerRequest[] } {
+  const seen: DockerRequest[] = [];
+  return Object.assign((req: DockerRequest, next: (r: DockerRequest) => ReturnType<Middleware>) => {
+    seen.push(req);
+    return next(req);
+  }, { seen });
+}
+
+describe('versionNegotiation (fake daemon)', () => {
+  let fake: FakeDaemon;
+  const pipelines: Pipeline[] = [];
+  const pipeline = (middleware: Middleware[]) => {
+    const p = createPipeline({ transport: fake.transport(), middleware });
+    pipelines.push(p);
+    return p;
+  };
+  beforeEach(async () => {
+    fake = await startFakeDaemon();
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await Promise.all(pipelines.splice(0).map((p) => p.close()));
+    await fake.close();
+  });
+
+  it('pings once with HEAD, then prefixes every path with the negotiated version', async () => {
+    const vn = versionNegotiation();
+    const p = pipeline([vn]);
+    expect(vn.version()).toBeUndefined();
+    await p.send(info());
+    await p.send(info({ operation: 'SystemVersion', path: '/version', route: '/version' }));
+    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /_ping', 'GET /v1.41/info', 'GET /v1.41/version']);
+    expect(vn.version()).toBe('1.41');
+    expect(vn.info()).toEqual({ version: '1.41', serverVersion: '1.41', pinned: false });
+  });
+
+  it('sends one ping for 100 concurrent first calls (single flight)', async () => {
+    fake.script = (r) => (r.path === '/_ping' ? { delayMs: 100 } : undefined);
+    const p = pipeline([versionNegotiation()]);
+    const results = await Promise.all(Array.from({ length: 100 }, () => p.send(info())));
+    expect(results.every((r) => r.statusCode === 200 && r.request.path === '/v1.41/info')).toBe(true);
+    expect(fake.requestsTo('/_ping')).toHaveLength(1);
+    expect(fake.requestsTo('/info')).toHaveLength(100);
+  });
+
+  it('falls back to GET /_ping when HEAD is refused with 405', async () => {
+    fake.script = (r) => (r.method === 'HEAD' ? { status: 405, body: { message: 'method not allowed' } } : undefined);
+    const vn = versionNegotiation();
+    const res = await pipeline([vn]).send(info());
+    expect(res.request.path).toBe('/v1.41/info');
+    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /_ping', 'GET /_ping', 'GET /v1.41/info']);
+  });
+
+  it('does not fall back to GET when the HEAD ping could not connect or broke', async () => {
+    fake.script = (r) => (r.method === 'HEAD' ? { reset: true } : undefined);
+    await expect(pipeline([versionNegotiation()]).send(info())).rejects.toBeInstanceOf(ConnectionError);
+    expect(fake.requests.map((r) => r.method)).toEqual(['HEAD']);
+  });
+
+  it('uses the client maximum when the daemon sends no Api-Version header', async () => {
+    fake.apiVersion = null;
+    const res = await pipeline([versionNegotiation()]).send(info());
+    expect(res.request.path).toBe('/v1.56/info');
+    expect(res.request.apiVersion).toBe('1.56');
+  });
+
+  it('never goes above the client maximum', async () => {
+    fake.apiVersion = '1.99';
+    const vn = versionNegotiation({ maxVersion: '1.45' });
+    const res = await pipeline([vn]).send(info());
+    expect(res.request.path).toBe('/v1.45/info');
+    expect(vn.info()).toEqual({ version: '1.45', serverVersion: '1.99', pinned: false });
+  });
+
+  it('rejects a daemon below the client minimum with an error naming both versions', async () => {
+    fake.apiVersion = '1.12';
+    const err = await pipeline([versionNegotiation({ minVersion: '1.24' })]).send(info()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotImplementedError);
+    expect((err as Error).message).toContain('1.12');
+    expect((err as Error).message).toContain('1.24');
+    expect(fake.requestsTo('/info')).toHaveLength(0);
+  });
+
+  it('rejects an Api-Version header that is not a version', async () => {
+    fake.apiVersion = 'banana';
+    await expect(pipeline([versionNegotiation()]).send(info())).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  it('does not cache a failed ping: the next call pings again', async () => {
+    let pings = 0;
+    fake.script = (r) => {
+      if (r.path !== '/_ping') return undefined;
+      pings++;
+      return pings <= 2 ? { status: 500, body: { message: 'daemon starting' } } : undefined; // HEAD then GET fail
+    };
+    const vn = versionNegotiation();
+    const p = pipeline([vn]);
+    await expect(p.send(info())).rejects.toThrow(/daemon starting/);
+    expect(vn.version()).toBeUndefined();
+    const res = await p.send(info());
+    expect(res.request.path).toBe('/v1.41/info');
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['HEAD /_ping', 'GET /_ping', 'HEAD /_ping', 'GET /v1.41/info']);
+  });
+
+  it('reports a broken ping as connectFailed, so retry may resend even a non-idempotent call', async () => {
+    let pings = 0;
+    fake.script = (r) => (r.path === '/_ping' && pings++ === 0 ? { reset: true } : undefined);
+    const create: DockerRequest = { operation: 'ContainerCreate', method: 'POST', path: '/containers/create', route: '/containers/create', response: 'json', idempotent: false, longRunning: false, body: { Image: 'x' } };
+    const direct = await pipeline([versionNegotiation()]).send(create).catch((e: unknown) => e);
+    expect(direct).toBeInstanceOf(ConnectionError);
+    expect((direct as ConnectionError).connectFailed).toBe(true);
+    pings = 0;
+    const res = await pipeline([retry({ baseMs: 1 }), versionNegotiation()]).send(create);
+    expect(res.statusCode).toBe(200);
+    expect(fake.requestsTo('/containers/create', 'POST')).toHaveLength(1);
+  });
+
+  it('sends no ping when the version is pinned by option', async () => {
+    const vn = versionNegotiation({ version: '1.40' });
+    const res = await pipeline([vn]).send(info());
+    expect(res.request.path).toBe('/v1.40/info');
+    expect(fake.requestsTo('/_ping')).toHaveLength(0);
+    expect(vn.version()).toBe('1.40');
+  });
+
+  it('sends no ping when the version is pinned by DOCKER_API_VERSION', async () => {
+    vi.stubEnv('DOCKER_API_VERSION', '1.39');
+    const res = await pipeline([versionNegotiation()]).send(info());
+    expect(res.request.path).toBe('/v1.39/info');
+    expect(res.request.apiVersion).toBe('1.39');
+    expect(fake.requestsTo('/_ping')).toHaveLength(0);
+  });
+
+  it('the option wins over DOCKER_API_VERSION, and a bad DOCKER_API_VERSION is a clear error', () => {
+    vi.stubEnv('DOCKER_API_VERSION', '1.39');
+    expect(versionNegotiation({ version: '1.41' }).version()).toBe('1.41');
+    vi.stubEnv('DOCKER_API_VERSION', 'latest');
+    expect(() => versionNegotiation()).toThrow(/DOCKER_API_VERSION.*"latest"/);
+    // A client with an environment of its own passes it; process.env is then not read.
+    expect(versionNegotiation({ env: {} }).version()).toBeUndefined();
+    expect(versionNegotiation({ env: { DOCKER_API_VERSION: '1.38' } }).version()).toBe('1.38');
+  });
+
+  it('fails an operation newer than the negotiated version before sending it, naming both versions', async () => {
+    const p = pipeline([versionNegotiation()]);
+    const err = await p.send(info({ operation: 'ImageInspect', path: '/images/x/json', route: '/images/{name}/json', minApiVersion: '1.44' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotImplementedError);
+    expect((err as Error).message).toMatch(/ImageInspect needs Engine API 1\.44.*uses 1\.41/);
+    expect(fake.requestsTo('/_ping')).toHaveLength(1);
+    expect(fake.requestsTo(/^\/images\//)).toHaveLength(0);
+  });
+
+  it('fails an operation newer than the pinned or maximum version without even pinging', async () => {
+    const req = info({ minApiVersion: '1.50' });
+    await expect(pipeline([versionNegotiation({ version: '1.41' })]).send(req)).rejects.toThrow(/1\.50.*1\.41 \(pinned\)/);
+    await expect(pipeline([versionNegotiation({ maxVersion: '1.45' })]).send(req)).rejects.toThrow(/1\.50.*1\.45 \(client maximum\)/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('the ping goes through next() as SystemPing with the caller signal, so inner middleware see it', async () => {
+    const inner = spy();
+    const controller = new AbortController();
+    await pipeline([versionNegotiation(), inner]).send(info({ signal: controller.signal, headers: { 'X-Registry-Auth': 'secret' } }));
+    const ping = inner.seen[0]!;
+    expect(ping).toMatchObject({ operation: 'SystemPing', method: 'HEAD', path: '/_ping', response: 'empty', idempotent: true, signal: controller.signal });
+    expect(ping.headers).toBeUndefined(); // the caller's headers (credentials) are not copied onto the ping
+    expect(inner.seen[1]).toMatchObject({ operation: 'SystemInfo', path: '/v1.41/info', apiVersion: '1.41' });
+  });
+
+  it('a waiter is not failed by another caller aborting the shared ping', async () => {
+    fake.script = (r) => (r.path === '/_ping' ? { delayMs: 150 } : undefined);
+    const p = pipeline([versionNegotiation()]);
+    const first = new AbortController();
+    const a = p.send(info({ signal: first.signal }));
+    const b = p.send(info());
+    setTimeout(() => first.abort(), 30);
+    await expect(a).rejects.toBeInstanceOf(AbortError);
+    const res = await b;
+    expect(res.request.path).toBe('/v1.41/info');
+    expect(fake.requestsTo('/_ping')).toHaveLength(2); // the aborted one, then the waiter's own
+  });
+
+  it('calls onVersion once, and a throwing onVersion does not break the call', async () => {
+    const seen: unknown[] = [];
+    const vn = versionNegotiation({
+      onVersion: (v) => {
+        seen.push(v);
+        throw new Error('boom');
+      },
+    });
+    const p = pipeline([vn]);
+    await p.send(info());
+    await p.send(info());
+    expect(seen).toEqual([{ version: '1.41', serverVersion: '1.41', pinned: false }]);
+  });
+
+  it('validates its options', () => {
+    expect(() => versionNegotiation({ minVersion: '1.x' })).toThrow(TypeError);
+    expect(() => versionNegotiation({ minVersion: '1.45', maxVersion: '1.41' })).toThrow(/above maxVersion/);
+    expect(() => versionNegotiation({ version: 'v1.41' })).toThrow(TypeError);
+  });
+});
+
+describeWithEngine('versionNegotiation (real dockerd)', (engine) => {
+  let proxy: FaultProxy;
+  let p: Pipeline | undefined;
+  beforeEach(async () => {
+    proxy = await startFaultProxy({ target: engine.socketPath });
+  });
+  afterEach(async () => {
+    await p?.close();
+    await proxy.close();
+  });
+
+  it('settles on 1.41 though the client max is 1.56, with exactly one HEAD /_ping for 100 concurrent first calls', async () => {
+    const vn = versionNegotiation({ maxVersion: '1.56' });
+    const inner = spy();
+    p = createPipeline({ transport: unixSocketTransport(proxy.socketPath), middleware: [vn, inner] });
+    const results = await Promise.all(Array.from({ length: 100 }, () => p!.send(info({ operation: 'SystemVersion', path: '/version', route: '/version' }))));
+    expect(vn.version()).toBe('1.41');
+    expect(results.every((r) => (r.body as { ApiVersion: string }).ApiVersion === '1.41')).toBe(true);
+    // What the daemon received (sniffed by the proxy) and what reached the terminal handler.
+    expect(proxy.requestsTo('/_ping')).toEqual([expect.objectContaining({ method: 'HEAD', url: '/_ping' })]);
+    expect(proxy.requestsTo('/version')).toHaveLength(100);
+    expect(proxy.requestsTo('/version').every((r) => r.url === '/v1.41/version')).toBe(true);
+    expect(inner.seen.filter((r) => r.operation === 'SystemPing')).toHaveLength(1);
+  });
+
+  it('fails an operation that needs API 1.44 before sending it, naming both versions', async () => {
+    p = createPipeline({ transport: unixSocketTransport(proxy.socketPath), middleware: [versionNegotiation()] });
+    const err = await p
+      .send(info({ operation: 'ImageInspect', path: '/images/busybox:local/json', route: '/images/{name}/json', minApiVersion: '1.44' }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotImplementedError);
+    expect((err as Error).message).toContain('1.44');
+    expect((err as Error).message).toContain('1.41');
+    expect(proxy.requestsTo(/^\/images\//)).toHaveLength(0);
+    expect(proxy.requestsTo('/_ping')).toHaveLength(1);
+  });
+});
