@@ -1,0 +1,99 @@
+import { InvalidParameterError } from '@dockline/core';
+
+export type ParsedHost =
+  | { kind: 'unix'; socketPath: string }
+  | { kind: 'tcp'; host: string; port: number | undefined; tls: boolean | undefined }
+  | { kind: 'ssh'; host: string; port: number | undefined; username: string | undefined; socketPath: string | undefined };
+
+const ACCEPTED =
+  'accepted forms: unix:///path/to/docker.sock, tcp://host:port, http://host:port, https://host:port, ssh://[user@]host[:port][/path/to/docker.sock]';
+
+function bad(value: string, why: string): InvalidParameterError {
+  return new InvalidParameterError(`invalid Docker host ${JSON.stringify(redactHost(value))}: ${why}; ${ACCEPTED}`);
+}
+
+/** Never echo a password back, even in the error about it. */
+function redactHost(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:REDACTED@');
+}
+
+function parsePort(value: string, raw: string): number {
+  if (!/^\d{1,5}$/.test(value)) throw bad(raw, `port ${JSON.stringify(value)} is not a number`);
+  const port = Number(value);
+  if (port < 1 || port > 65535) throw bad(raw, `port ${port} is out of range (1-65535)`);
+  return port;
+}
+
+/**
+ * Parse a DOCKER_HOST value the way the docker CLI does. `tcp://` says nothing about TLS:
+ * `tls` is undefined there and DOCKER_TLS_VERIFY / options decide; `https://` means TLS,
+ * `http://` means plain.
+ */
+export function parseDockerHost(value: string): ParsedHost {
+  const raw = value;
+  const trimmed = value.trim();
+  if (trimmed === '') throw bad(raw, 'it is empty');
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(trimmed);
+  if (!m) {
+    throw bad(raw, 'it has no scheme (did you mean tcp://' + trimmed.replace(/^[a-z]*:?\/*/i, '') + '?)');
+  }
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  switch (scheme) {
+    case 'unix': {
+      if (rest === '' || rest === '/') throw bad(raw, 'unix:// needs a socket path');
+      return { kind: 'unix', socketPath: rest.startsWith('/') ? rest : `/${rest}` };
+    }
+    case 'tcp':
+    case 'http':
+    case 'https': {
+      const { host, port } = splitHostPort(rest.replace(/\/+$/, ''), raw);
+      if (rest.includes('@')) throw bad(raw, 'credentials in a tcp host are not supported');
+      return { kind: 'tcp', host, port, tls: scheme === 'https' ? true : scheme === 'http' ? false : undefined };
+    }
+    case 'ssh': {
+      const slash = rest.indexOf('/');
+      const authority = slash === -1 ? rest : rest.slice(0, slash);
+      const path = slash === -1 ? '' : rest.slice(slash);
+      const at = authority.lastIndexOf('@');
+      const userinfo = at === -1 ? undefined : authority.slice(0, at);
+      if (userinfo !== undefined && userinfo.includes(':')) {
+        throw bad(raw, 'a password in an ssh:// URL is refused (as the docker CLI does); use a key or ssh-agent');
+      }
+      const { host, port } = splitHostPort(at === -1 ? authority : authority.slice(at + 1), raw);
+      return {
+        kind: 'ssh',
+        host,
+        port,
+        username: userinfo ? decodeURIComponent(userinfo) : undefined,
+        socketPath: path === '' || path === '/' ? undefined : path,
+      };
+    }
+    case 'npipe':
+      throw bad(raw, 'Windows named pipes (npipe://) are not supported by dockline yet');
+    case 'fd':
+      throw bad(raw, 'fd:// is a daemon listen address, not something a client can connect to');
+    default:
+      throw bad(raw, `unknown scheme ${JSON.stringify(scheme)}`);
+  }
+}
+
+function splitHostPort(authority: string, raw: string): { host: string; port: number | undefined } {
+  if (authority === '') throw bad(raw, 'it has no host');
+  if (authority.startsWith('[')) {
+    const end = authority.indexOf(']');
+    if (end === -1) throw bad(raw, 'unclosed [ in an IPv6 address');
+    const host = authority.slice(1, end);
+    const after = authority.slice(end + 1);
+    if (after === '') return { host, port: undefined };
+    if (!after.startsWith(':')) throw bad(raw, 'junk after the IPv6 address');
+    return { host, port: parsePort(after.slice(1), raw) };
+  }
+  const colon = authority.lastIndexOf(':');
+  if (colon === -1) return { host: authority, port: undefined };
+  if (authority.indexOf(':') !== colon) throw bad(raw, 'an IPv6 address must be in brackets');
+  const host = authority.slice(0, colon);
+  if (host === '') throw bad(raw, 'it has no host');
+  if (/[/?#\s]/.test(host)) throw bad(raw, `host ${JSON.stringify(host)} is not a host name`);
+  return { host, port: parsePort(authority.slice(colon + 1), raw) };
+}

@@ -1,0 +1,89 @@
+import { createPipeline, type Middleware, type Transport } from '@dockline/core';
+import { defaultMiddleware, versionNegotiation } from '@dockline/middleware';
+import { DockerClient, type DockerClientInit } from './client.js';
+import { resolveConnection, type ConnectionOptions } from './connection/resolve.js';
+import { MAX_API_VERSION } from './generated/operations.js';
+
+export interface CreateClientOptions extends ConnectionOptions {
+  /** Your own transport; wins over host and the environment. */
+  transport?: Transport | undefined;
+  /** The middleware pipeline, first outermost. Default: tracing, timeout, retry, versionNegotiation. */
+  middleware?: readonly Middleware[] | undefined;
+  /** Pin the API version (no negotiation). Default: DOCKER_API_VERSION, else negotiate. */
+  apiVersion?: string | undefined;
+  /** Deadline for short operations, ms. Default 120 000 (the kubelet's 2 minutes). */
+  timeoutMs?: number | undefined;
+  /** Most pooled connections to the daemon. Default 16. */
+  connections?: number | undefined;
+}
+
+/**
+ * A DockerClient for the daemon the docker CLI would use (DOCKER_HOST, DOCKER_TLS_VERIFY,
+ * DOCKER_CERT_PATH, the default socket), or for the host or transport you give.
+ *
+ * @example
+ * const docker = createClient();
+ * console.log((await docker.version()).ApiVersion);
+ * await docker.close();
+ */
+export function createClient(options: CreateClientOptions = {}): DockerClient {
+  return new DockerClient(lazyInit(options));
+}
+
+function lazyInit(options: CreateClientOptions): DockerClientInit {
+  // Resolving a host may read certificate files or load the SSH package: both async. The
+  // client is returned at once; the first call waits for the connection to be resolved.
+  const env = options.env ?? process.env;
+  const apiVersion = options.apiVersion ?? (env.DOCKER_API_VERSION || undefined);
+  let description: string | undefined = options.transport ? `${options.transport.endpoint} (from the transport option)` : undefined;
+  const resolved = options.transport
+    ? Promise.resolve({ transport: options.transport, description: description! })
+    : resolveConnection(options);
+  const pipelinePromise = resolved.then(({ transport, description: d }) => {
+    description = d;
+    let middleware = options.middleware;
+    let negotiated: (() => string | undefined) | undefined;
+    if (!middleware) {
+      // Order and why: @dockline/middleware's defaultMiddleware (tracing outermost, then one
+      // deadline for the whole call, retry, version negotiation, the per-attempt span).
+      const negotiation = versionNegotiation({ version: apiVersion, maxVersion: MAX_API_VERSION, env });
+      middleware = defaultMiddleware({
+        versionNegotiation: negotiation,
+        timeout: { defaultMs: options.timeoutMs ?? 120_000 },
+        tracing: {
+          serverAddress: (transport.host ?? 'localhost').replace(/:\d+$/, ''),
+          networkTransport: transport.networkTransport ?? transport.kind,
+        },
+      });
+      negotiated = () => negotiation.version();
+    }
+    // dial-stdio over SSH runs one remote session per connection, and sshd's MaxSessions
+    // defaults to 10: stay under it.
+    const connections = options.connections ?? (transport.kind === 'ssh' ? 8 : undefined);
+    return { pipeline: createPipeline({ transport, middleware, connections }), negotiated };
+  });
+  // Keep an early failure (bad DOCKER_HOST) from being an unhandled rejection before first use.
+  pipelinePromise.catch(() => undefined);
+  let transportRef: Transport | undefined = options.transport;
+  void resolved.then((r) => (transportRef = r.transport), () => undefined);
+  let negotiatedRef: (() => string | undefined) | undefined;
+  void pipelinePromise.then((p) => (negotiatedRef = p.negotiated), () => undefined);
+
+  return {
+    pipeline: {
+      get transport(): Transport {
+        if (!transportRef) throw new Error('dockline: the connection is still being resolved; await a call first');
+        return transportRef;
+      },
+      send: async (req) => (await pipelinePromise).pipeline.send(req),
+      close: async () => {
+        const p = await pipelinePromise.catch(() => undefined);
+        await p?.pipeline.close();
+      },
+    },
+    get endpointDescription() {
+      return description;
+    },
+    apiVersion: () => apiVersion ?? negotiatedRef?.(),
+  };
+}
