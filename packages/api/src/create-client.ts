@@ -84,6 +84,7 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
     get endpointDescription() {
       return description;
     },
+    timeoutMs: options.timeoutMs,
     apiVersion: () => apiVersion ?? negotiatedRef?.(),
   };
 }

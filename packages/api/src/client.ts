@@ -1,0 +1,265 @@
+import type { DockerRequest, DockerResponse, Pipeline, Transport } from '@dockline/core';
+import type { CallOptions } from './call-options.js';
+import type { ClientContext } from './context.js';
+import type { OperationId } from './generated/operations.js';
+import { buildRequest, resultOf, type OperationParams, type RawParams, type RequestResult } from './request.js';
+import { ping, type PingResult } from './operations/system-ping.js';
+import { version, type VersionResult } from './operations/system-version.js';
+import { info, type InfoResult } from './operations/system-info.js';
+import { listContainers, type ListContainersOptions, type ListContainersResult } from './operations/container-list.js';
+import { inspectContainer, type InspectContainerResult } from './operations/container-inspect.js';
+import { createContainer, type CreateContainerOptions, type CreateContainerResult } from './operations/container-create.js';
+import { startContainer, type StartContainerResult } from './operations/container-start.js';
+import { stopContainer, type StopContainerOptions, type StopContainerResult } from './operations/container-stop.js';
+import { updateContainerResources, type UpdateContainerResources, type UpdateContainerResult } from './operations/container-update.js';
+import { removeContainer, type RemoveContainerOptions, type RemoveContainerResult } from './operations/container-remove.js';
+import { inspectImageByID, inspectImageByRef, type InspectImageResult } from './operations/image-inspect.js';
+import { listImages, type ListImagesOptions, type ListImagesResult } from './operations/image-list.js';
+import { pullImage, type PullImageOptions, type PullImageResult } from './operations/image-pull.js';
+import { removeImage, type RemoveImageOptions, type RemoveImageResult } from './operations/image-remove.js';
+import { imageHistory, type ImageHistoryResult } from './operations/image-history.js';
+import { logs, type LogsOptions, type LogsResult } from './operations/container-logs.js';
+import { createExec, type CreateExecResult, type ExecConfig } from './operations/exec-create.js';
+import { startExec, type StartExecOptions, type StartExecResult } from './operations/exec-start.js';
+import { inspectExec, type InspectExecResult } from './operations/exec-inspect.js';
+import { attachToContainer, type AttachOptions, type AttachResult } from './operations/container-attach.js';
+import { resizeContainerTTY, type ResizeTTYResult } from './operations/container-resize.js';
+import { resizeExecTTY } from './operations/exec-resize.js';
+import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
+import type { StreamOptions } from './streams/stream-options.js';
+
+/** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+export interface DockerClientInit {
+  pipeline: Pipeline;
+  /** Why this endpoint was chosen (for --verbose output and bug reports); no secrets. */
+  endpointDescription?: string | undefined;
+  /** Reports the negotiated API version, when a versionNegotiation middleware is installed. */
+  apiVersion?: (() => string | undefined) | undefined;
+  /**
+   * The deadline of short operations (ms) that the pipeline's timeout middleware applies;
+   * stopContainer adds its grace period to it. Default 120 000.
+   */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * The Docker client: the kubelet's DockerInterface as Promise-returning methods, plus
+ * `request()` for every other Engine API operation. Create it with `createClient()`.
+ */
+export class DockerClient implements ClientContext {
+  readonly #pipeline: Pipeline;
+  readonly #apiVersion: (() => string | undefined) | undefined;
+  readonly #init: DockerClientInit;
+  readonly #timeoutMs: number;
+  #closed = false;
+
+  /** Which endpoint was chosen and why (for --verbose output and bug reports); no secrets. Known after the first call. */
+  get endpointDescription(): string | undefined {
+    return this.#init.endpointDescription;
+  }
+
+  constructor(init: DockerClientInit) {
+    this.#pipeline = init.pipeline;
+    this.#apiVersion = init.apiVersion;
+    this.#init = init;
+    this.#timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The transport this client talks through (kind and redacted endpoint). */
+  get transport(): Transport {
+    return this.#pipeline.transport;
+  }
+
+  /** The API version in use once negotiated (undefined before the first call). */
+  get apiVersion(): string | undefined {
+    return this.#apiVersion?.();
+  }
+
+  /** @internal Sends one operation through the middleware pipeline. */
+  call(operation: OperationId, params?: RawParams, options?: CallOptions, overrides?: Partial<DockerRequest>): Promise<DockerResponse> {
+    let req: DockerRequest;
+    try {
+      req = buildRequest(operation, params, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#pipeline.send(overrides ? { ...req, ...overrides } : req);
+  }
+
+  /**
+   * Any Engine API operation by its spec operationId, typed from the spec: for what has no
+   * method of its own (ContainerWait, ContainerKill, SystemEvents, networks, volumes...).
+   * JSON operations resolve to the parsed body, streams to a Readable, hijacked ones to the
+   * raw Duplex.
+   *
+   * @example
+   * const { StatusCode } = await docker.request('ContainerWait', { path: { id } });
+   */
+  async request<Op extends OperationId>(
+    operation: Op,
+    ...args: {} extends OperationParams<Op>
+      ? [params?: OperationParams<Op>, options?: CallOptions]
+      : [params: OperationParams<Op>, options?: CallOptions]
+  ): Promise<RequestResult<Op>> {
+    const [params, options] = args;
+    const res = await this.call(operation, params as RawParams | undefined, options);
+    return resultOf(res) as RequestResult<Op>;
+  }
+
+  /** GET /_ping: the daemon is up; its API version and OS. */
+  ping(options?: CallOptions): Promise<PingResult> {
+    return ping(this, options);
+  }
+
+  /** GET /version */
+  version(options?: CallOptions): Promise<VersionResult> {
+    return version(this, options);
+  }
+
+  /** GET /info */
+  info(options?: CallOptions): Promise<InfoResult> {
+    return info(this, options);
+  }
+
+  // Containers --------------------------------------------------------------------------
+
+  /** GET /containers/json: running containers, or all with `{ all: true }`. */
+  listContainers(options?: ListContainersOptions, callOptions?: CallOptions): Promise<ListContainersResult> {
+    return listContainers(this, options, callOptions);
+  }
+
+  /** GET /containers/{id}/json. A missing container is a NotFoundError. */
+  inspectContainer(id: string, callOptions?: CallOptions): Promise<InspectContainerResult> {
+    return inspectContainer(this, id, {}, callOptions);
+  }
+
+  /** GET /containers/{id}/json?size=1: with SizeRw and SizeRootFs (slower). */
+  inspectContainerWithSize(id: string, callOptions?: CallOptions): Promise<InspectContainerResult> {
+    return inspectContainer(this, id, { size: true }, callOptions);
+  }
+
+  /** POST /containers/create -> `{ Id, Warnings }`. */
+  createContainer(options: CreateContainerOptions, callOptions?: CallOptions): Promise<CreateContainerResult> {
+    return createContainer(this, options, callOptions);
+  }
+
+  /** POST /containers/{id}/start (already running: `{ alreadyStarted: true }`). */
+  startContainer(id: string, callOptions?: CallOptions): Promise<StartContainerResult> {
+    return startContainer(this, id, callOptions);
+  }
+
+  /**
+   * POST /containers/{id}/stop: SIGTERM, then SIGKILL after `timeout` seconds. The call's
+   * deadline is the client's default plus that grace period.
+   */
+  stopContainer(id: string, options?: StopContainerOptions, callOptions?: CallOptions): Promise<StopContainerResult> {
+    return stopContainer(this, id, options, callOptions, this.#timeoutMs);
+  }
+
+  /** POST /containers/{id}/update: change Memory (with MemorySwap), CPU, pids... -> `{ Warnings }`. */
+  updateContainerResources(id: string, resources: UpdateContainerResources, callOptions?: CallOptions): Promise<UpdateContainerResult> {
+    return updateContainerResources(this, id, resources, callOptions);
+  }
+
+  /** DELETE /containers/{id}. A running container without `force` is a ConflictError. */
+  removeContainer(id: string, options?: RemoveContainerOptions, callOptions?: CallOptions): Promise<RemoveContainerResult> {
+    return removeContainer(this, id, options, callOptions);
+  }
+
+  /**
+   * GET /containers/{id}/logs into `streams.stdout` / `streams.stderr` (demultiplexed, or raw
+   * for a TTY container); settles when the stream ends (with `follow`: the container exited).
+   */
+  logs(id: string, options: LogsOptions, streams: StreamOptions, callOptions?: CallOptions): Promise<LogsResult> {
+    return logs(this, id, options, streams, callOptions);
+  }
+
+  /** POST /containers/{id}/attach (hijacked): stdin in, output out, until the stream ends. */
+  attachToContainer(id: string, options: AttachOptions, streams: StreamOptions, callOptions?: CallOptions): Promise<AttachResult> {
+    return attachToContainer(this, id, options, streams, callOptions);
+  }
+
+  /** POST /containers/{id}/resize: the TTY's size in characters. */
+  resizeContainerTTY(id: string, height: number, width: number, callOptions?: CallOptions): Promise<ResizeTTYResult> {
+    return resizeContainerTTY(this, id, height, width, callOptions);
+  }
+
+  /** GET /containers/{id}/stats?stream=false: one sample (memory_stats, cpu_stats, precpu_stats...). */
+  getContainerStats(id: string, callOptions?: CallOptions): Promise<ContainerStatsResult> {
+    return getContainerStats(this, id, callOptions);
+  }
+
+  // Exec --------------------------------------------------------------------------------
+
+  /** POST /containers/{id}/exec -> `{ Id }` of the exec instance. */
+  createExec(containerId: string, config: ExecConfig, callOptions?: CallOptions): Promise<CreateExecResult> {
+    return createExec(this, containerId, config, callOptions);
+  }
+
+  /**
+   * POST /exec/{id}/start. Attached (hijacked) unless `detach`: settles when the process's
+   * output ended and was written; its exit code is then in inspectExec.
+   */
+  startExec(execId: string, options?: StartExecOptions, streams?: StreamOptions, callOptions?: CallOptions): Promise<StartExecResult> {
+    return startExec(this, execId, options, streams, callOptions);
+  }
+
+  /** GET /exec/{id}/json: Running, ExitCode, ProcessConfig... */
+  inspectExec(execId: string, callOptions?: CallOptions): Promise<InspectExecResult> {
+    return inspectExec(this, execId, callOptions);
+  }
+
+  /** POST /exec/{id}/resize: call it once the exec started (`onStarted`). */
+  resizeExecTTY(execId: string, height: number, width: number, callOptions?: CallOptions): Promise<ResizeTTYResult> {
+    return resizeExecTTY(this, execId, height, width, callOptions);
+  }
+
+  // Images ------------------------------------------------------------------------------
+
+  /** GET /images/{name}/json for a name, tag or digest reference, checked like the kubelet's. */
+  inspectImageByRef(ref: string, callOptions?: CallOptions): Promise<InspectImageResult> {
+    return inspectImageByRef(this, ref, callOptions);
+  }
+
+  /** GET /images/{name}/json for an image id ("sha256:..."); another image's answer is a NotFoundError. */
+  inspectImageByID(id: string, callOptions?: CallOptions): Promise<InspectImageResult> {
+    return inspectImageByID(this, id, callOptions);
+  }
+
+  /** GET /images/json */
+  listImages(options?: ListImagesOptions, callOptions?: CallOptions): Promise<ListImagesResult> {
+    return listImages(this, options, callOptions);
+  }
+
+  /**
+   * POST /images/create: pull `ref` (`busybox`, `registry:5000/team/app:v1`, `app@sha256:...`),
+   * reporting per-layer progress; an error line in the stream rejects; no progress for
+   * `progressDeadlineMs` (60 s) cancels.
+   */
+  pullImage(ref: string, options?: PullImageOptions, callOptions?: CallOptions): Promise<PullImageResult> {
+    return pullImage(this, ref, options, callOptions);
+  }
+
+  /** DELETE /images/{name} -> what was untagged and deleted. */
+  removeImage(ref: string, options?: RemoveImageOptions, callOptions?: CallOptions): Promise<RemoveImageResult> {
+    return removeImage(this, ref, options, callOptions);
+  }
+
+  /** GET /images/{name}/history: the image's layers, newest first. */
+  imageHistory(id: string, callOptions?: CallOptions): Promise<ImageHistoryResult> {
+    return imageHistory(this, id, callOptions);
+  }
+
+  /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pipeline.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

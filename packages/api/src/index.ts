@@ -1,0 +1,54 @@
+export { createClient, type CreateClientOptions } from './create-client.js';
+export { DockerClient, type DockerClientInit } from './client.js';
+export type { CallOptions } from './call-options.js';
+export type { PingResult } from './operations/system-ping.js';
+export type { VersionResult } from './operations/system-version.js';
+export type { InfoResult } from './operations/system-info.js';
+export type { Filters } from './operations/filters.js';
+export type { ListContainersOptions, ListContainersResult, ContainerSummary } from './operations/container-list.js';
+export type { InspectContainerResult } from './operations/container-inspect.js';
+export type { CreateContainerOptions, CreateContainerResult, ContainerConfig, HostConfig, NetworkingConfig } from './operations/container-create.js';
+export type { StartContainerResult } from './operations/container-start.js';
+export type { StopContainerOptions, StopContainerResult } from './operations/container-stop.js';
+export type { UpdateContainerResources, UpdateContainerResult } from './operations/container-update.js';
+export type { RemoveContainerOptions, RemoveContainerResult } from './operations/container-remove.js';
+export type { InspectImageResult } from './operations/image-inspect.js';
+export type { ListImagesOptions, ListImagesResult, ImageSummary } from './operations/image-list.js';
+export { DEFAULT_PULL_PROGRESS_DEADLINE_MS, type PullImageOptions, type PullImageResult } from './operations/image-pull.js';
+export type { RemoveImageOptions, RemoveImageResult, ImageDeleteResponseItem } from './operations/image-remove.js';
+export type { ImageHistoryResult, ImageHistoryItem } from './operations/image-history.js';
+export type { LogsOptions, LogsResult } from './operations/container-logs.js';
+export type { ExecConfig, CreateExecResult } from './operations/exec-create.js';
+export type { StartExecOptions, StartExecResult } from './operations/exec-start.js';
+export type { InspectExecResult } from './operations/exec-inspect.js';
+export type { AttachOptions, AttachResult } from './operations/container-attach.js';
+export type { ResizeTTYResult } from './operations/container-resize.js';
+export type { ContainerStatsResult } from './operations/container-stats.js';
+export type { RegistryAuth } from './operations/registry-auth.js';
+export {
+  parseNormalizedReference,
+  InvalidReferenceError,
+  type ImageReference,
+} from './operations/image-reference.js';
+export type { StreamOptions } from './streams/stream-options.js';
+export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
+export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
+export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';
+export type { RequestResult, OperationId, OperationParams, OperationResult } from './request.js';
+export { operations, MAX_API_VERSION } from './generated/operations.js';
+export type { components, paths } from './generated/engine-api.js';
+export {
+  AbortError,
+  ConflictError,
+  ConnectionError,
+  DockerError,
+  ForbiddenError,
+  InvalidParameterError,
+  NotFoundError,
+  NotImplementedError,
+  ProtocolError,
+  ServerError,
+  TimeoutError,
+  UnauthorizedError,
+  UnavailableError,
+} from '@dockline/core';
