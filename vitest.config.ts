@@ -8,6 +8,7 @@ const tools = ['engine', 'testkit', 'codegen', 'demo', 'bench'];
 // Tests import workspace packages from source, so no build is needed before `npm test`.
 const alias = [
   { find: /^@dockline\/core\/testing$/, replacement: `${root}packages/core/src/testing/index.ts` },
+  { find: /^@dockline\/api\/spec$/, replacement: `${root}packages/api/src/spec.ts` },
   ...packages.map((p) => ({ find: new RegExp(`^@dockline/${p}$`), replacement: `${root}packages/${p}/src/index.ts` })),
   ...tools.map((t) => ({ find: new RegExp(`^@dockline/tool-${t}$`), replacement: `${root}tools/${t}/src/index.ts` })),
 ];

@@ -18,8 +18,9 @@ export interface CreateClientOptions extends ConnectionOptions {
 }
 
 /**
- * A DockerClient for the daemon the docker CLI would use (DOCKER_HOST, DOCKER_TLS_VERIFY,
- * DOCKER_CERT_PATH, the default socket), or for the host or transport you give.
+ * A DockerClient for the daemon the docker CLI would use (DOCKER_HOST, DOCKER_CONTEXT, the
+ * current context, the first local daemon socket: docs/configuration.md), or for the host or
+ * transport you give.
  *
  * @example
  * const docker = createClient();

@@ -52,3 +52,22 @@ export {
   UnauthorizedError,
   UnavailableError,
 } from '@dockline/core';
+export { describeConnection, type ConnectionDescription, type DescribeConnectionOptions } from './connection/describe.js';
+export type { EndpointSource } from './connection/plan.js';
+export {
+  DEFAULT_CONTEXT_NAME,
+  contextStoreId,
+  dockerConfigDir,
+  listContexts,
+  loadContext,
+  readCurrentContext,
+  type DockerContext,
+} from './connection/contexts.js';
+export {
+  defaultSocketCandidates,
+  probeSockets,
+  type SocketCandidate,
+  type SocketProbe,
+  type SocketProbeOutcome,
+  type SocketProbeResult,
+} from './connection/default-sockets.js';

@@ -52,8 +52,10 @@ export function requestError(err: unknown, ctx: { operation: string; endpoint: s
   if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') {
     return new AbortError(`${ctx.operation} aborted`, { operation: ctx.operation, endpoint: ctx.endpoint, cause: err });
   }
-  if (e.code === 'HPE_INVALID_CONSTANT' || e.code?.startsWith('HPE_') || e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return new ProtocolError(`${ctx.operation}: malformed HTTP response from ${ctx.endpoint} (${e.code}: ${e.message ?? ''})`, {
+  // undici's HTTPParserError carries no `code` for some parser failures (garbage before the
+  // status line): its name is what tells.
+  if (e.name === 'HTTPParserError' || e.code?.startsWith('HPE_') || e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return new ProtocolError(`${ctx.operation}: malformed HTTP response from ${ctx.endpoint} (${e.code ?? e.name}: ${e.message ?? ''})`, {
       operation: ctx.operation,
       endpoint: ctx.endpoint,
       cause: err,

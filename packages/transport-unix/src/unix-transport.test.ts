@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConnectionError, createPipeline } from '@dockline/core';
+import { ConnectionError, connectError, createPipeline } from '@dockline/core';
 import { transportConformanceSuite } from '@dockline/core/testing';
 import { describeWithEngine } from '@dockline/tool-testkit';
 import { DEFAULT_SOCKET_PATH, unixTransport } from './index.js';
@@ -68,7 +68,7 @@ describe('unix transport errors', () => {
   it('permission denied: names the fix', async () => {
     // Root bypasses file permissions; this is provable only as an unprivileged user.
     if (process.getuid?.() === 0) {
-      const err = (await import('@dockline/core')).connectError(Object.assign(new Error('denied'), { code: 'EACCES' }), 'unix:///x.sock', 'unix');
+      const err = connectError(Object.assign(new Error('denied'), { code: 'EACCES' }), 'unix:///x.sock', 'unix');
       expect(err.message).toMatch(/permission denied.*docker group/);
       return;
     }

@@ -10,7 +10,7 @@ import {
   operations,
   type OperationId,
   type OperationSpec,
-} from '../../../packages/api/src/generated/operations.js';
+} from '@dockline/api/spec';
 import { BASELINE_SPEC_FILE, DEFAULT_SPEC_DIR, LATEST_SPEC_FILE } from './config.js';
 import { listOperations, loadSpec } from './spec.js';
 

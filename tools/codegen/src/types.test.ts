@@ -4,14 +4,14 @@
  */
 import type { Readable } from 'node:stream';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { components, operations as EngineOperations } from '../../../packages/api/src/generated/engine-api.js';
+import type { components, EngineOperations } from '@dockline/api/spec';
 import type {
   BinaryBody,
   OperationParams,
   OperationResult,
   OperationStreamItem,
-} from '../../../packages/api/src/generated/operation-types.js';
-import type { OperationId } from '../../../packages/api/src/generated/operations.js';
+} from '@dockline/api/spec';
+import type { OperationId } from '@dockline/api/spec';
 
 type Schemas = components['schemas'];
 /** The empty object literal type `{}`, spelled so linters accept it. */

@@ -12,9 +12,18 @@ function bad(value: string, why: string): InvalidParameterError {
   return new InvalidParameterError(`invalid Docker host ${JSON.stringify(redactHost(value))}: ${why}; ${ACCEPTED}`);
 }
 
-/** Never echo a password back, even in the error about it. */
+/**
+ * Never echo a password back, even in the error about it. Everything from the first ':'
+ * after the scheme to the last '@' goes: a password may itself hold '@' or '/'.
+ */
 function redactHost(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:REDACTED@');
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(value);
+  if (!m) return value;
+  const rest = m[2]!;
+  const at = rest.lastIndexOf('@');
+  const colon = rest.indexOf(':');
+  if (at === -1 || colon === -1 || colon > at) return value;
+  return `${m[1]}${rest.slice(0, colon)}:REDACTED${rest.slice(at)}`;
 }
 
 function parsePort(value: string, raw: string): number {
@@ -47,8 +56,10 @@ export function parseDockerHost(value: string): ParsedHost {
     case 'tcp':
     case 'http':
     case 'https': {
-      const { host, port } = splitHostPort(rest.replace(/\/+$/, ''), raw);
+      // Before splitting: "user:password@host" would otherwise be read as host "user" and
+      // port "password@host", and the error would quote the password.
       if (rest.includes('@')) throw bad(raw, 'credentials in a tcp host are not supported');
+      const { host, port } = splitHostPort(rest.replace(/\/+$/, ''), raw);
       return { kind: 'tcp', host, port, tls: scheme === 'https' ? true : scheme === 'http' ? false : undefined };
     }
     case 'ssh': {
@@ -65,7 +76,7 @@ export function parseDockerHost(value: string): ParsedHost {
         kind: 'ssh',
         host,
         port,
-        username: userinfo ? decodeURIComponent(userinfo) : undefined,
+        username: userinfo ? decodeUser(userinfo, raw) : undefined,
         socketPath: path === '' || path === '/' ? undefined : path,
       };
     }
@@ -75,6 +86,15 @@ export function parseDockerHost(value: string): ParsedHost {
       throw bad(raw, 'fd:// is a daemon listen address, not something a client can connect to');
     default:
       throw bad(raw, `unknown scheme ${JSON.stringify(scheme)}`);
+  }
+}
+
+function decodeUser(userinfo: string, raw: string): string {
+  try {
+    return decodeURIComponent(userinfo);
+  } catch {
+    // decodeURIComponent throws a URIError on a malformed %-escape ("%E0").
+    throw bad(raw, 'the user name has a malformed %-escape');
   }
 }
 
