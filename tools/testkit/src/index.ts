@@ -11,7 +11,11 @@ export {
 } from './fake-daemon.js';
 export {
   startFaultProxy,
+  tcpSocketTransport,
+  unversionedPath,
   FAULTS,
+  type AppliedFault,
+  type ProxyAddress,
   type CustomFault,
   type FaultProxy,
   type FaultProxyOptions,
@@ -19,3 +23,4 @@ export {
   type ProxyFault,
   type SniffedRequest,
 } from './fault-proxy.js';
+export { httpFault, DEFAULT_GARBAGE, type Cut, type HttpFaultAction, type HttpFaultSpec } from './http-faults.js';

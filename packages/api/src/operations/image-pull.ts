@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AbortError, DockerError, InvalidParameterError, ServerError, TimeoutError, decodeJsonLines } from '@dockline/core';
+import { AbortError, DockerError, InvalidParameterError, ServerError, TimeoutError, decodeJsonLines, redactText } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 import { PullProgressTracker, pullError, pullErrorClass, pullMessageError, type PullMessage, type PullProgress } from '../streams/pull-progress.js';
@@ -92,7 +92,7 @@ export async function pullImage(ctx: ClientContext, ref: string, options: PullIm
       arm();
       const error = pullMessageError(msg);
       if (error !== undefined) throw pullError(error, normalized);
-      latest = describe(msg);
+      latest = redactText(describe(msg));
       const progress = tracker.update(msg);
       options.onProgress?.(progress);
     }

@@ -1,4 +1,4 @@
-import { DockerError, NotFoundError, ServerError, UnauthorizedError } from '@dockline/core';
+import { DockerError, NotFoundError, ServerError, UnauthorizedError, redactText } from '@dockline/core';
 import type { components } from '../generated/engine-api.js';
 
 /** One line of an image pull's progress stream (the spec's CreateImageInfo, plus `error`). */
@@ -118,6 +118,8 @@ export function pullErrorClass(message: string): typeof NotFoundError | typeof U
 }
 
 export function pullError(message: string, ref: string, cause?: unknown, statusCode?: number): DockerError {
-  const Class = pullErrorClass(message);
-  return new Class(`${message} (ImageCreate: pulling ${ref})`, { operation: 'ImageCreate', daemonMessage: message, statusCode, cause });
+  // Error lines can echo registry URLs with credentials: scrub them like status errors.
+  const text = redactText(message);
+  const Class = pullErrorClass(text);
+  return new Class(`${text} (ImageCreate: pulling ${ref})`, { operation: 'ImageCreate', daemonMessage: text, statusCode, cause });
 }

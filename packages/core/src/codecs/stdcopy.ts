@@ -18,6 +18,7 @@
 import type { Writable } from 'node:stream';
 import { AbortError, DockerError, ProtocolError, ServerError } from '../errors.js';
 import { toBuffer } from './bytes.js';
+import { redactText } from '../redact.js';
 
 /** The data-carrying stream ids of a stdcopy frame header (byte 0). */
 export type StdStream = 0 | 1 | 2;
@@ -268,7 +269,8 @@ export class StdcopyDemuxer {
     const message = Buffer.concat(this.#sysErr, this.#sysErrLen).toString('utf8').trimEnd();
     this.#sysErr = [];
     this.#sysErrLen = 0;
-    return new ServerError(`error from daemon in stream: ${message}`, { daemonMessage: message });
+    const text = redactText(message); // may echo a registry URL with credentials
+    return new ServerError(`error from daemon in stream: ${text}`, { daemonMessage: text });
   }
 }
 

@@ -1,0 +1,453 @@
+/**
+ * Fuzz targets: property tests (fast-check) for the parts of dockline that read what a
+ * daemon, a network or a user's machine hands it: the stdcopy demuxer, the NDJSON decoder,
+ * error bodies, DOCKER_HOST parsing and the docker CLI's context store. Each target is one
+ * property; `fuzz.test.ts` runs a few hundred inputs of each in `npm test`, `main.ts` a
+ * million across them.
+ *
+ * The properties: valid input round-trips (split into chunks anywhere); arbitrary input
+ * fails only with dockline's typed errors, the same way however it is split; secrets in
+ * the input never reach an error message.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import {
+  DockerError,
+  InvalidParameterError,
+  JsonLinesDecoder,
+  ProtocolError,
+  ServerError,
+  StdcopyDemuxer,
+  errorFromStatus,
+} from '@dockline/core';
+import { contextStoreId, listContexts, loadContext, parseDockerHost, readCurrentContext } from '@dockline/api';
+
+export interface FuzzTarget {
+  name: string;
+  /** Share of a run's inputs this target gets (its cost varies: file I/O is dear). */
+  weight: number;
+  /** The property; `check` runs it over `numRuns` inputs and throws (fast-check's report) on a counterexample. */
+  check(numRuns: number, seed?: number): Promise<void>;
+  /** Called once after all runs (temp files). */
+  cleanup?(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// helpers
+
+/** Splits `buf` at the given positions (taken modulo its length), in order. */
+function split(buf: Buffer, cuts: number[]): Buffer[] {
+  if (buf.length === 0) return [buf];
+  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(buf.subarray(prev, p));
+    prev = p;
+  }
+  out.push(buf.subarray(prev));
+  return out;
+}
+
+const cutsArb = fc.array(fc.nat(), { maxLength: 12 });
+
+function frame(stream: number, payload: Uint8Array): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = stream;
+  h.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([h, payload]);
+}
+
+interface DemuxResult {
+  /** Emitted bytes per stream id, in order, as [stream, hex] runs merged by stream. */
+  runs: Array<[number, string]>;
+  error: string | undefined;
+}
+
+/** Demuxes `chunks` then ends; typed errors are part of the result, anything else escapes. */
+function demux(chunks: Buffer[], batch: boolean): DemuxResult {
+  const runs: Array<[number, string]> = [];
+  const d = new StdcopyDemuxer(
+    (stream, chunk) => {
+      const last = runs[runs.length - 1];
+      if (last && last[0] === stream) last[1] += chunk.toString('hex');
+      else runs.push([stream, chunk.toString('hex')]);
+    },
+    { batch },
+  );
+  try {
+    for (const c of chunks) d.push(c);
+    d.end();
+  } catch (err) {
+    if (!(err instanceof ProtocolError) && !(err instanceof ServerError)) throw err;
+    return { runs, error: `${err.name}: ${err.message}` };
+  }
+  return { runs, error: undefined };
+}
+
+interface JsonLinesResult {
+  values: unknown[];
+  error: string | undefined;
+}
+
+function decodeLines(chunks: Buffer[], maxLineBytes?: number): JsonLinesResult {
+  const values: unknown[] = [];
+  const d = new JsonLinesDecoder((v) => values.push(v), { maxLineBytes });
+  try {
+    for (const c of chunks) d.push(c);
+    d.end();
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    return { values, error: err.message };
+  }
+  return { values, error: undefined };
+}
+
+/** A secret-looking token: long enough and random enough that finding it in a message is no accident. */
+const secretArb = fc
+  .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&\'()*+,;=%'), minLength: 10, maxLength: 24 })
+  .map((s) => `S3cr${s}`);
+
+function assertNoSecret(text: string, secret: string, where: string): void {
+  if (text.includes(secret)) throw new Error(`secret ${JSON.stringify(secret)} leaked into ${where}: ${JSON.stringify(text)}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// stdcopy
+
+const framesArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.uint8Array({ maxLength: 300 })), { maxLength: 20 });
+
+const stdcopyRoundTrip: FuzzTarget = {
+  name: 'stdcopy: valid frames, split anywhere, come out whole and in order',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(framesArb, cutsArb, fc.boolean(), (frames, cuts, batch) => {
+          const wire = Buffer.concat(frames.map(([s, p]) => frame(s, p)));
+          const got = demux(split(wire, cuts), batch);
+          if (got.error !== undefined) throw new Error(`valid stream failed: ${got.error}`);
+          const want: Array<[number, string]> = [];
+          for (const [s, p] of frames) {
+            if (p.length === 0) continue;
+            const last = want[want.length - 1];
+            if (last && last[0] === s) last[1] += Buffer.from(p).toString('hex');
+            else want.push([s, Buffer.from(p).toString('hex')]);
+          }
+          if (JSON.stringify(got.runs) !== JSON.stringify(want)) throw new Error('payload changed, lost or reordered');
+        }),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+const stdcopyArbitrary: FuzzTarget = {
+  name: 'stdcopy: arbitrary bytes fail only with ProtocolError/ServerError, the same however split',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          // Mostly plausible headers (first byte 0..4) so that frames, not just the first byte, get exercised.
+          fc.array(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.tuple(fc.integer({ min: 0, max: 4 }), fc.uint8Array({ maxLength: 30 })).map(([s, p]) => frame(s, p))), { maxLength: 10 }),
+          cutsArb,
+          (parts, cuts) => {
+            const wire = Buffer.concat(parts);
+            const whole = demux([wire], false);
+            const pieces = demux(split(wire, cuts), true);
+            if (JSON.stringify(whole) !== JSON.stringify(pieces)) throw new Error(`chunking changed the result: ${JSON.stringify(whole)} vs ${JSON.stringify(pieces)}`);
+            const emitted = whole.runs.reduce((n, [, hex]) => n + hex.length / 2, 0);
+            if (emitted > wire.length) throw new Error('emitted more bytes than it was given');
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+const stdcopyTruncated: FuzzTarget = {
+  name: 'stdcopy: a stream cut inside a frame is a ProtocolError, at a boundary it is not',
+  weight: 2,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(framesArb, fc.nat(), (frames, at) => {
+          const encoded = frames.map(([s, p]) => frame(s, p));
+          const wire = Buffer.concat(encoded);
+          const cut = wire.length === 0 ? 0 : at % (wire.length + 1);
+          const boundaries = new Set<number>([0]);
+          let pos = 0;
+          for (const f of encoded) boundaries.add((pos += f.length));
+          const got = demux([wire.subarray(0, cut)], true);
+          const atBoundary = boundaries.has(cut);
+          if (atBoundary && got.error !== undefined) throw new Error(`clean cut failed: ${got.error}`);
+          if (!atBoundary && !got.error?.startsWith('ProtocolError')) throw new Error(`cut at ${cut} went unnoticed`);
+        }),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+// ---------------------------------------------------------------------------------------
+// NDJSON
+
+const lineEndArb = fc.constantFrom('\n', '\r\n', ' \n', '\n\n', '\n \n');
+
+const jsonLinesRoundTrip: FuzzTarget = {
+  name: 'NDJSON: JSON values, one per line (CRLF, blank lines), split anywhere (inside UTF-8 too), come out equal',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.jsonValue({ maxDepth: 3 }), lineEndArb), { maxLength: 8 }), fc.boolean(), cutsArb, (lines, finalNewline, cuts) => {
+          let text = lines.map(([v, end]) => JSON.stringify(v) + end).join('');
+          if (!finalNewline) text = text.replace(/[\r\n ]+$/, '');
+          const got = decodeLines(split(Buffer.from(text, 'utf8'), cuts));
+          if (got.error !== undefined) throw new Error(`valid stream failed: ${got.error}`);
+          const want = lines.map(([v]) => JSON.parse(JSON.stringify(v)) as unknown);
+          if (JSON.stringify(got.values) !== JSON.stringify(want)) throw new Error('values changed, lost or invented');
+        }),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+const jsonLinesArbitrary: FuzzTarget = {
+  name: 'NDJSON: arbitrary bytes fail only with ProtocolError, the same however split; lines over the cap are refused',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.oneof(
+              fc.uint8Array({ maxLength: 40 }),
+              fc.constantFrom('\n', '{', '}', '"', '\\', '\r\n', '[1,2]\n', '{"a":1}\n', '\u00e9', '\ud83d\ude00').map((s) => Buffer.from(s)),
+              fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(`${JSON.stringify(v)}\n`)),
+            ),
+            { maxLength: 12 },
+          ),
+          cutsArb,
+          fc.option(fc.integer({ min: 1, max: 64 }), { nil: undefined }),
+          (parts, cuts, maxLineBytes) => {
+            const wire = Buffer.concat(parts);
+            const whole = decodeLines([wire], maxLineBytes);
+            const pieces = decodeLines(split(wire, cuts), maxLineBytes);
+            // The error message may say "at least N bytes" for a line still incomplete: compare its class and the values.
+            if (JSON.stringify(whole.values) !== JSON.stringify(pieces.values) || (whole.error === undefined) !== (pieces.error === undefined)) {
+              throw new Error(`chunking changed the result: ${JSON.stringify(whole)} vs ${JSON.stringify(pieces)}`);
+            }
+            if (maxLineBytes !== undefined && whole.error === undefined) {
+              for (const line of wire.toString('latin1').split('\n')) {
+                if (Buffer.byteLength(line.replace(/\r$/, ''), 'latin1') > maxLineBytes && line.trim() !== '') throw new Error('a line over the cap was accepted');
+              }
+            }
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+// ---------------------------------------------------------------------------------------
+// Error bodies from a (hostile) daemon
+
+const errorBodies: FuzzTarget = {
+  name: 'error bodies: any status and body give a typed error with a bounded message, URL passwords scrubbed',
+  weight: 2,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 300, max: 599 }),
+          fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 300 }).map((s) => Buffer.from(s))),
+          secretArb,
+          fc.constantFrom('json', 'text'),
+          (status, noise, secret, shape) => {
+            const url = `https://robot:${secret}@registry.example/v2/`;
+            const msg = `${noise.toString('utf8')} Get ${url}: unauthorized`;
+            const body = shape === 'json' ? Buffer.from(JSON.stringify({ message: msg })) : Buffer.from(msg);
+            const err = errorFromStatus(status, body, { operation: 'ImageCreate', endpoint: 'unix:///x.sock' });
+            if (!(err instanceof DockerError)) throw new Error('not a DockerError');
+            if (err.statusCode !== status && !(status === 400 && err.name === 'ConnectionError')) throw new Error('status lost');
+            if (err.message.length > 2000 + 300) throw new Error(`message of ${err.message.length} chars`);
+            // The scrubber works on what survives the 2000-character cut of plain-text bodies.
+            if (msg.length < 1800) {
+              assertNoSecret(err.message, secret, 'the error message');
+              assertNoSecret(err.daemonMessage ?? '', secret, 'daemonMessage');
+            }
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+// ---------------------------------------------------------------------------------------
+// DOCKER_HOST
+
+const hostChars = fc.constantFrom(...'abcxyz019.-_:/@[]%?#~ +'.split(''));
+const hostArb = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.tuple(fc.constantFrom('unix', 'tcp', 'http', 'https', 'ssh', 'npipe', 'fd', 'UNIX', 'Tcp', 'ftp', ''), fc.constantFrom('://', ':/', '://///', ':'), fc.string({ unit: hostChars, maxLength: 40 })).map(
+    ([s, sep, rest]) => s + sep + rest,
+  ),
+  // user@host forms, with %-escapes good and bad.
+  fc
+    .tuple(
+      fc.constantFrom('ssh', 'tcp', 'https'),
+      fc.array(fc.constantFrom('me', '%E0', '%41', '%', '%zz', ':', 'x', '@'), { maxLength: 4 }),
+      fc.constantFrom('host', 'host:22', '[::1]:2', 'h/p', ''),
+    )
+    .map(([s, user, host]) => `${s}://${user.join('')}@${host}`),
+);
+
+const dockerHost: FuzzTarget = {
+  name: 'DOCKER_HOST: any string parses to a well-formed host or fails with InvalidParameterError',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(hostArb, (value) => {
+          let parsed;
+          try {
+            parsed = parseDockerHost(value);
+          } catch (err) {
+            if (!(err instanceof InvalidParameterError)) throw new Error(`${JSON.stringify(value)}: ${(err as Error)?.name}: ${(err as Error)?.message}`);
+            return;
+          }
+          if (parsed.kind === 'unix') {
+            if (!parsed.socketPath.startsWith('/')) throw new Error(`relative socket path from ${JSON.stringify(value)}`);
+          } else {
+            if (parsed.host === '') throw new Error(`empty host from ${JSON.stringify(value)}`);
+            if (parsed.port !== undefined && !(Number.isInteger(parsed.port) && parsed.port >= 1 && parsed.port <= 65535)) throw new Error(`port ${parsed.port}`);
+          }
+        }),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+const dockerHostSecrets: FuzzTarget = {
+  name: 'DOCKER_HOST: a password in the URL never appears in the error',
+  weight: 2,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          fc.constantFrom('tcp', 'http', 'https', 'ssh'),
+          fc.constantFrom('me', 'root', 'a.b', ''),
+          secretArb,
+          fc.constantFrom('host', 'host:2376', '127.0.0.1:22', '[::1]:22', 'host/var/run/docker.sock', 'host:22/run/docker.sock', 'h:x'),
+          (scheme, user, secret, rest) => {
+            const value = `${scheme}://${user}:${secret}@${rest}`;
+            try {
+              const parsed = parseDockerHost(value);
+              assertNoSecret(JSON.stringify(parsed), secret, `the parse of ${value}`);
+            } catch (err) {
+              if (!(err instanceof InvalidParameterError)) throw new Error(`${value}: ${(err as Error)?.name}`);
+              assertNoSecret(err.message, secret, 'the error message');
+            }
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+// ---------------------------------------------------------------------------------------
+// The docker CLI's context store
+
+/** Temp dirs live on tmpfs when there is one: this target writes two files per input. */
+function scratchRoot(): string {
+  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+const metaArb = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+  fc.record(
+    {
+      Name: fc.oneof(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 1 })),
+      Metadata: fc.jsonValue({ maxDepth: 1 }),
+      Endpoints: fc.oneof(
+        fc.constant(null),
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.record({ docker: fc.oneof(fc.constant(null), fc.record({ Host: fc.oneof(fc.string({ maxLength: 30 }), fc.jsonValue({ maxDepth: 1 })), SkipTLSVerify: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+      ),
+    },
+    { requiredKeys: [] },
+  ).map((v) => JSON.stringify(v)),
+  fc.string({ maxLength: 60 }),
+  fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')),
+);
+
+function makeContextStore(): FuzzTarget {
+  let root: string | undefined;
+  return {
+    name: 'context store: any config.json and meta.json read as a context or fail with InvalidParameterError, credentials never echoed',
+    weight: 1,
+    async check(numRuns, seed) {
+      root ??= await mkdtemp(join(scratchRoot(), 'dockline-fuzz-ctx-'));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom('default', 'remote', 'ctx-1', '../x', '')),
+          fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.string({ maxLength: 16 })),
+          secretArb,
+          fc.boolean(),
+          metaArb,
+          fc.constantFrom('json', 'broken', 'binary'),
+          async (name, current, secret, writeMeta, meta, configShape) => {
+            // One folder, reset per input: only the store's files change between inputs.
+            const dir = root!;
+            await rm(join(dir, 'contexts'), { recursive: true, force: true });
+            const config =
+              configShape === 'json'
+                ? JSON.stringify({ auths: { 'registry.example': { auth: secret } }, currentContext: current })
+                : configShape === 'broken'
+                  ? `{"auths":{"registry.example":{"auth":"${secret}"}},"currentContext":`
+                  : `\u0000${secret}\u00ff`;
+            await writeFile(join(dir, 'config.json'), config);
+            if (writeMeta) {
+              const metaDir = join(dir, 'contexts', 'meta', contextStoreId(name));
+              await mkdir(metaDir, { recursive: true });
+              await writeFile(join(metaDir, 'meta.json'), meta);
+            }
+            for (const step of [() => readCurrentContext(dir), () => loadContext(name, { configDir: dir, source: 'DOCKER_CONTEXT' }), () => listContexts(dir)]) {
+              try {
+                const out = await step();
+                if (Array.isArray(out)) for (const c of out) if (typeof c.host !== 'string') throw new Error('host not a string');
+              } catch (err) {
+                if (!(err instanceof InvalidParameterError)) throw new Error(`${(err as Error)?.name}: ${(err as Error)?.message}`);
+                assertNoSecret(err.message, secret, 'the error message');
+              }
+            }
+          },
+        ),
+        { numRuns, seed },
+      );
+    },
+    async cleanup() {
+      if (root) await rm(root, { recursive: true, force: true });
+      root = undefined;
+    },
+  };
+}
+
+/** Every target, fresh (the context store one holds a temp dir). */
+export function fuzzTargets(): FuzzTarget[] {
+  return [
+    stdcopyRoundTrip,
+    stdcopyArbitrary,
+    stdcopyTruncated,
+    jsonLinesRoundTrip,
+    jsonLinesArbitrary,
+    errorBodies,
+    dockerHost,
+    dockerHostSecrets,
+    makeContextStore(),
+  ];
+}
