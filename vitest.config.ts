@@ -23,6 +23,10 @@ export default defineConfig({
         extends: true as const,
         test: { name, root: `${root}packages/${name}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
       })),
+      {
+        extends: true as const,
+        test: { name: 'example-command-transport', root: `${root}examples/command-transport`, include: ['src/**/*.test.ts'] },
+      },
       ...tools.map((name) => ({
         extends: true as const,
         test: { name: `tool-${name}`, root: `${root}tools/${name}`, include: ['src/**/*.test.ts'] },

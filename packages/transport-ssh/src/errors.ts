@@ -6,7 +6,7 @@ export type SshFailureReason =
   | 'host-key-unknown'
   /** known_hosts holds another key of the same type for this host. */
   | 'host-key-changed'
-  /** The host key is marked @revoked in known_hosts. */
+  /** The host key is marked `@revoked` in known_hosts. */
   | 'host-key-revoked'
   /** Every authentication method was refused. */
   | 'auth-failed'

@@ -1,0 +1,1 @@
+export { commandTransport, type CommandTransportOptions } from './command-transport.js';

@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { context, trace, SpanStatusCode } from '@opentelemetry/api';
+import type { PullProgress } from '@dockline/api';
+import { describeWithEngine } from '@dockline/tool-testkit';
+import { renderProgress } from './progress.ts';
+import { renderWaterfall } from './waterfall.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** `npm run demo -- ...args` as a user runs it, without npm (its env would leak in). */
+function demo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const clean = { ...process.env };
+    for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION', 'NODE_OPTIONS']) delete clean[k];
+    const child = spawn(process.execPath, ['--conditions=@dockline/source', '--import', 'tsx', 'tools/demo/src/main.ts', ...args], {
+      cwd: root,
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+function inspectStatus(socketPath: string, id: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: `/containers/${id}/json` }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('npm run demo -- --help', () => {
+  it('prints the usage and exits 0 without touching a daemon', async () => {
+    // A host nobody listens on: --help must not even try it.
+    const r = await demo(['--help'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: npm run demo/);
+    expect(r.stdout).toContain('--private');
+    expect(r.stdout).toContain('--image <ref>');
+    expect(r.stderr).toBe('');
+  });
+});
+
+describeWithEngine('npm run demo against the private engine', (engine) => {
+  it('tours version, pull, create/start, logs, exec with stdin, stats, stop, remove, and prints the span waterfall', { timeout: 180_000 }, async () => {
+    const r = await demo(['--private'], { DOCKLINE_ENGINE_DIR: engine.stateDir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+
+    expect(out).toContain(`Connected to the private engine at unix://${engine.socketPath}`);
+    expect(out).toMatch(new RegExp(`API version in use: ${engine.apiVersion.replace('.', '\\.')}`));
+    expect(out).toMatch(/^ {2}Version {10}\d+\.\d+\.\d+/m);
+    expect(out).toMatch(/^ {2}ApiVersion {7}1\.\d+ \(min 1\.\d+\)$/m);
+    // The pull of the demo image, with auth, ending in a full bar.
+    expect(out).toContain(`== pull ${engine.registry.address}/dockline/demo:v1`);
+    expect(out).toMatch(/\[█{28}\] 100% .* 2\/2 layers {2}complete/);
+    expect(out).toMatch(/(Downloaded newer image|Image is up to date) for .*dockline\/demo:v1/);
+    expect(out).toMatch(/digest sha256:[0-9a-f]{64}/);
+    // The container's own output, through logs (stdout and stderr apart) and exec.
+    expect(out).toMatch(/stdout \| hello from [0-9a-f]{12}, a container started by dockline/);
+    expect(out).toContain('stderr | this line went to stderr');
+    expect(out).toContain('stdout < DOCKLINE PIPES STDIN INTO EXEC, AND THE HALF-CLOSE ENDS IT');
+    expect(out).toMatch(/memory \d+(\.\d)? [KM]iB of 64\.0 MiB, cpu \d+\.\d\d%, pids \d+/);
+    expect(out).toContain('stopped: exit code 0');
+    const id = /created ([0-9a-f]{12})/.exec(out)?.[1];
+    expect(id).toBeDefined();
+    expect(out).toContain(`removed ${id} (inspect now says: no such container)`);
+    expect(await inspectStatus(engine.socketPath, id!)).toBe(404);
+
+    // The waterfall: a tree of steps, operations and HTTP attempts with status codes and bars.
+    const waterfall = out.slice(out.indexOf('== span waterfall'));
+    expect(waterfall).toMatch(/^== span waterfall \(\d+ spans/);
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    /** A span line: tree prefix, name, start offset, a 40-column bar, duration, then the outcome. */
+    const span = (name: string, outcome = '') =>
+      expect(waterfall).toMatch(new RegExp(`^[│├└─ ]*${esc(name)} +[\\d.]+ m?s {2}[ █]{40} +[\\d.]+ m?s${outcome ? ` {2}${esc(outcome)}` : ''}$`, 'm'));
+    expect(waterfall).toMatch(/^span {40,}start {2}0 +[\d.]+ s {2}duration$/m);
+    expect(waterfall).toMatch(/^dockline demo +0\.0 ms {2}█{40} +[\d.]+ m?s$/m);
+    span('├─ SystemVersion');
+    span('│  ├─ HEAD /_ping', '200');
+    span('├─ pull ' + engine.registry.address + '/dockline/demo:v1');
+    span('│  └─ ImageCreate');
+    span('│     └─ POST /images/create', '200');
+    span('├─ ContainerCreate');
+    span('POST /containers/create', '201');
+    span('POST /containers/{id}/start', '204');
+    span('GET /containers/{id}/logs', '200');
+    span('├─ ContainerExec');
+    span('POST /exec/{id}/start', '101');
+    span('GET /containers/{id}/stats', '200');
+    span('POST /containers/{id}/stop', '204');
+    span('└─ remove');
+    span('DELETE /containers/{id}', '204');
+    span('   └─ ContainerInspect', '404'); // inspect after remove: the daemon says 404
+    span('GET /containers/{id}/json', '404');
+  });
+});
+
+describe('waterfall rendering', () => {
+  it('draws the tree, offsets, bars on a shared axis and outcomes', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const tracer = provider.getTracer('t');
+    const t = (ms: number): [number, number] => [1000 + Math.floor(ms / 1000), (ms % 1000) * 1e6];
+    const rootSpan = tracer.startSpan('root', { startTime: t(0) });
+    const rootCtx = trace.setSpan(context.active(), rootSpan);
+    const op = tracer.startSpan('ContainerInspect', { startTime: t(100) }, rootCtx);
+    const opCtx = trace.setSpan(rootCtx, op);
+    const attempt = tracer.startSpan('GET /containers/{id}/json', { startTime: t(100), attributes: { 'http.response.status_code': 404, 'error.type': '404' } }, opCtx);
+    attempt.setStatus({ code: SpanStatusCode.ERROR });
+    attempt.end(t(150));
+    op.end(t(150));
+    const second = tracer.startSpan('SystemPing', { startTime: t(500) }, rootCtx);
+    second.end(t(1000));
+    rootSpan.end(t(1000));
+
+    const lines = renderWaterfall(exporter.getFinishedSpans(), { barWidth: 10, nameWidth: 34 });
+    expect(lines).toEqual([
+      `${'span'.padEnd(34)}     start  0   1.00 s  duration`,
+      `${'root'.padEnd(34)}    0.0 ms  ██████████     1.00 s`,
+      `${'├─ ContainerInspect'.padEnd(34)}    100 ms   █              50 ms`,
+      `${'│  └─ GET /containers/{id}/json'.padEnd(34)}    100 ms   █              50 ms  404`,
+      `${'└─ SystemPing'.padEnd(34)}    500 ms       █████     500 ms`,
+    ]);
+  });
+
+  it('renders a pull progress bar from PullProgress', () => {
+    const p = {
+      ref: 'r',
+      layers: new Map([
+        ['a', { status: 'Already exists', current: 0, total: undefined }],
+        ['b', { status: 'Downloading', current: 4 * 1024 * 1024, total: 16 * 1024 * 1024 }],
+      ]),
+      current: 4 * 1024 * 1024,
+      total: 16 * 1024 * 1024,
+      completed: 1,
+      status: undefined,
+      message: {},
+    } as unknown as PullProgress;
+    expect(renderProgress(p, 8)).toBe('[██░░░░░░]  25%  4.0 MiB/16.0 MiB  1/2 layers  Downloading');
+  });
+});
