@@ -1,0 +1,11 @@
+// The workloads, in the order they run.
+import { demuxWorkload } from './demux.ts';
+import { execWorkload } from './exec.ts';
+import { inspectListWorkload } from './inspect-list.ts';
+import { logsWorkload } from './logs.ts';
+import { pingWorkload } from './ping.ts';
+import { rssWorkload } from './rss.ts';
+import { sshWorkload } from './ssh.ts';
+import type { Workload } from './workload.ts';
+
+export const WORKLOADS: readonly Workload[] = [pingWorkload, inspectListWorkload, logsWorkload, demuxWorkload, rssWorkload, sshWorkload, execWorkload];
