@@ -1,5 +1,5 @@
 import { createPipeline, type Middleware, type Transport } from '@dockline/core';
-import { defaultMiddleware, versionNegotiation } from '@dockline/middleware';
+import { defaultMiddleware, versionNegotiation, type TracingOptions } from '@dockline/middleware';
 import { DockerClient, type DockerClientInit } from './client.js';
 import { resolveConnection, type ConnectionOptions } from './connection/resolve.js';
 import { MAX_API_VERSION } from './generated/operations.js';
@@ -13,6 +13,11 @@ export interface CreateClientOptions extends ConnectionOptions {
   apiVersion?: string | undefined;
   /** Deadline for short operations, ms. Default 120 000 (the kubelet's 2 minutes). */
   timeoutMs?: number | undefined;
+  /**
+   * Options for the default tracing middleware: your `tracerProvider` / `meterProvider`
+   * (else the global ones), hooks. Ignored when `middleware` is given.
+   */
+  tracing?: Omit<TracingOptions, 'serverAddress' | 'networkTransport'> | undefined;
   /** Most pooled connections to the daemon. Default 16. */
   connections?: number | undefined;
 }
@@ -52,6 +57,7 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
         versionNegotiation: negotiation,
         timeout: { defaultMs: options.timeoutMs ?? 120_000 },
         tracing: {
+          ...options.tracing,
           serverAddress: (transport.host ?? 'localhost').replace(/:\d+$/, ''),
           networkTransport: transport.networkTransport ?? transport.kind,
         },
