@@ -121,7 +121,7 @@ describeWithEngine('secret hygiene', (engine) => {
       const stream = await docker.request('ImagePush', { path: { name: repo }, query: { tag }, headers: { 'X-Registry-Auth': b64url(JSON.stringify(auth)) } });
       let text = '';
       for await (const chunk of stream) text += String(chunk);
-      if (auth === good) expect(text, text).toMatch(/"digest"|Pushed|exists/);
+      if (auth === good) expect(text, text).toMatch(/digest: sha256:|"Digest"|Pushed|exists|Mounted from/);
       else expect(text, text).toMatch(/unauthorized|authentication required|no basic auth/i);
     }
     await docker.removeImage(`${repo}:${tag}`);
