@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { AbortError, ConnectionError, DockerError } from '../errors.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
 import type { Transport } from '../transport.js';
 import { StdcopyDemuxer } from '../codecs/stdcopy.js';
-import { call, createContainer, readAll, removeContainer } from './raw.js';
+import { call, catRoundTrip, createContainer, readAll, removeContainer } from './raw.js';
 
 export interface TransportConformanceOptions {
   /** Shown in the describe() title. */
@@ -105,26 +104,8 @@ export function transportConformanceSuite(options: TransportConformanceOptions):
       const id = await createContainer(pipeline, image, ['sleep', '60']);
       containers.push(id);
       await call(pipeline, 'ContainerStart', 'POST', `/containers/${id}/start`, 'empty');
-      const exec = await call(pipeline, 'ContainerExec', 'POST', `/containers/${id}/exec`, 'json', {
-        body: { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false },
-      });
-      const execId = (exec.body as { Id: string }).Id;
-      const res = await call(pipeline, 'ExecStart', 'POST', `/exec/${execId}/start`, 'hijack', { body: { Detach: false, Tty: false } });
-      expect([101, 200]).toContain(res.statusCode);
-      const socket = res.socket!;
-      const payload = randomBytes(256 * 1024);
-      const out: Buffer[] = [];
-      const demux = new StdcopyDemuxer((stream, chunk) => {
-        if (stream === 1) out.push(Buffer.from(chunk));
-      });
-      const done = (async () => {
-        for await (const chunk of socket) demux.push(chunk as Buffer);
-        demux.end();
-      })();
-      socket.end(payload); // half-close: cat sees EOF, exits, the daemon ends the stream
-      await done;
-      expect(Buffer.concat(out).equals(payload)).toBe(true);
-      socket.destroy();
+      const { sent, received, execId } = await catRoundTrip(pipeline, id, 256 * 1024);
+      expect(received.equals(sent)).toBe(true);
       const inspect = await call(pipeline, 'ExecInspect', 'GET', `/exec/${execId}/json`, 'json');
       expect((inspect.body as { ExitCode: number }).ExitCode).toBe(0);
     });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { StdcopyDemuxer } from '../codecs/stdcopy.js';
 import type { Pipeline } from '../pipeline.js';
 import type { DockerRequest, DockerResponse, HttpMethod, ResponseKind } from '../types.js';
 
@@ -38,4 +40,34 @@ export async function readAll(stream: AsyncIterable<Buffer | Uint8Array>): Promi
   const parts: Buffer[] = [];
   for await (const c of stream) parts.push(Buffer.from(c));
   return Buffer.concat(parts);
+}
+
+/**
+ * Exec `cat` in a running container over a hijacked connection, send `size` random bytes and
+ * half-close: what comes back on stdout must be the same bytes.
+ */
+export async function catRoundTrip(pipeline: Pipeline, containerId: string, size: number): Promise<{ sent: Buffer; received: Buffer; execId: string }> {
+  const exec = await call(pipeline, 'ContainerExec', 'POST', `/containers/${containerId}/exec`, 'json', {
+    body: { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false },
+  });
+  const execId = (exec.body as { Id: string }).Id;
+  const res = await call(pipeline, 'ExecStart', 'POST', `/exec/${execId}/start`, 'hijack', { body: { Detach: false, Tty: false } });
+  if (res.statusCode !== 101 && res.statusCode !== 200) throw new Error(`ExecStart answered ${res.statusCode}, expected 101 or 200`);
+  const socket = res.socket!;
+  const sent = randomBytes(size);
+  const out: Buffer[] = [];
+  const demux = new StdcopyDemuxer((stream, chunk) => {
+    if (stream === 1) out.push(Buffer.from(chunk));
+  });
+  const done = (async () => {
+    for await (const chunk of socket) demux.push(chunk as Buffer);
+    demux.end();
+  })();
+  socket.end(sent); // half-close: cat sees EOF, exits, the daemon ends the stream
+  try {
+    await done;
+  } finally {
+    socket.destroy();
+  }
+  return { sent, received: Buffer.concat(out), execId };
 }
