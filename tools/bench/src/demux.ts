@@ -116,7 +116,7 @@ export const demuxWorkload: Workload = {
     const smallFrames = Math.floor(smallBytes / (8 + SMALL_LINE.length));
     // docker-modem copies the rest of its buffer for every frame (about 2.5 MiB/s): its rate does
     // not depend on the length of the stream, so it reads a shorter recording of the same frames.
-    const modemFrames = Math.floor(((ctx.quick ? 2 : 8) * MiB) / (8 + SMALL_LINE.length));
+    const modemFrames = Math.floor(((ctx.quick ? 1 : 8) * MiB) / (8 + SMALL_LINE.length));
     const bigPayload = Buffer.alloc(MiB, 'a');
     bigPayload[MiB - 1] = 0x0a;
     const bigCount = ctx.quick ? 64 : 256;
@@ -127,9 +127,9 @@ export const demuxWorkload: Workload = {
     const bigModem = await ensureRecording(ctx.workDir, `stdcopy-1mib-${Math.min(bigCount, 32)}.bin`, bigPayload, Math.min(bigCount, 32));
 
     ctx.log(`demux: 37-byte frames, ${formatBytes(small.bytes)} (docker-modem: ${formatBytes(smallModem.bytes)})`);
-    const smallSamples = await compare(subjectsFor(small, smallModem, SMALL_LINE.length, ctx.quick ? 4 : 3), { runs: ctx.runs, log: ctx.log });
+    const smallSamples = await compare(subjectsFor(small, smallModem, SMALL_LINE.length, ctx.quick ? 2 : 3), { runs: ctx.runs, log: ctx.log });
     ctx.log(`demux: 1 MiB frames, ${formatBytes(big.bytes)}`);
-    const bigSamples = await compare(subjectsFor(big, bigModem, MiB, 4), { runs: ctx.runs, log: ctx.log });
+    const bigSamples = await compare(subjectsFor(big, bigModem, MiB, ctx.quick ? 2 : 4), { runs: ctx.runs, log: ctx.log });
 
     const r = (s: Samples, a: string, b: string): number => ratio(medianOf(s.get(a)!, mibPerSecond), medianOf(s.get(b)!, mibPerSecond));
     return {

@@ -1,7 +1,7 @@
 // The statistics and formatting helpers only: no timing is asserted anywhere.
 import { describe, expect, it } from 'vitest';
 import { check, formatBytes, formatRatio, markdownTable, median, medianOf, ratio, spread, textTable, type Sample } from './measure.ts';
-import { replaceSection } from './report.ts';
+import { checkRows, replaceSection } from './report.ts';
 
 const sample = (wallMs: number, cpuMs: number, ops = 1): Sample => ({ wallMs, cpuMs, ops, bytes: 0 });
 
@@ -104,5 +104,31 @@ describe('replaceSection', () => {
   it('adds a missing section before the sections end marker', () => {
     const doc = 'a\n<!-- bench:sections:end -->\nb\n';
     expect(replaceSection(doc, 'ssh', 'x')).toBe('a\n<!-- bench:ssh:begin -->\nx\n<!-- bench:ssh:end -->\n\n<!-- bench:sections:end -->\nb\n');
+  });
+});
+
+describe('checkRows', () => {
+  it('reads the targets table of one section, and nothing of the others', () => {
+    const doc = [
+      '<!-- bench:ping:begin -->',
+      '| client | pings/s |',
+      '| --- | ---: |',
+      '| raw | 1 |',
+      '',
+      '| target | measured | verdict |',
+      '| --- | ---: | --- |',
+      '| ping: x | 0.9x | MISSED |',
+      '',
+      '- a note',
+      '<!-- bench:ping:end -->',
+      '<!-- bench:ssh:begin -->',
+      '| target | measured | verdict |',
+      '| --- | ---: | --- |',
+      '| ssh: y | 2x | met |',
+      '<!-- bench:ssh:end -->',
+    ].join('\n');
+    expect(checkRows(doc, 'ping')).toEqual(['| ping: x | 0.9x | MISSED |']);
+    expect(checkRows(doc, 'ssh')).toEqual(['| ssh: y | 2x | met |']);
+    expect(checkRows(doc, 'exec')).toEqual([]);
   });
 });

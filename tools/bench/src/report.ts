@@ -36,7 +36,7 @@ function checksTable(checks: Check[]) {
 export function reportMarkdown(r: WorkloadReport, meta: RunMeta, machine: MachineInfo): string {
   const out: string[] = [`### ${r.title}`, ''];
   out.push(`${r.setup}`, '');
-  out.push(`_${meta.quick ? 'quick' : 'full'} mode, median of ${meta.runs} runs, ${machine.date} (load at start ${machine.loadStart})._`, '');
+  out.push(`_${meta.quick ? 'quick' : 'full'} mode, median of ${r.runs ?? meta.runs} run${(r.runs ?? meta.runs) === 1 ? '' : 's'}, ${machine.date} (load at start ${machine.loadStart})._`, '');
   for (const t of r.tables) {
     if (t.caption) out.push(`${t.caption}:`, '');
     out.push(markdownTable(t), '');
@@ -79,23 +79,35 @@ Run with \`npm run bench\` (see tools/bench). Results below are written by \`npm
 <!-- bench:sections:end -->
 `;
 
+/** The rows of the targets table (`| target | measured | verdict |`) in one workload's section. */
+export function checkRows(doc: string, id: string): string[] {
+  const b = doc.indexOf(begin(id));
+  const e = doc.indexOf(end(id));
+  if (b < 0 || e < b) return [];
+  const lines = doc.slice(b, e).split('\n');
+  const at = lines.findIndex((l) => l.startsWith('| target | measured | verdict |'));
+  if (at < 0) return [];
+  const rows: string[] = [];
+  for (const l of lines.slice(at + 2)) {
+    if (!l.startsWith('|')) break;
+    rows.push(l);
+  }
+  return rows;
+}
+
 export async function writeBenchmarks(
   path: string,
   reports: WorkloadReport[],
   meta: RunMeta,
   machine: MachineInfo,
-  allWorkloads: boolean,
+  order: readonly string[],
 ): Promise<void> {
   let doc = await readFile(path, 'utf8').catch(() => SKELETON);
   doc = replaceSection(doc, 'machine', [`Last written by \`${meta.command}\` on:`, '', ...machineLines(machine)].join('\n'));
-  if (allWorkloads) {
-    const rows = reports.flatMap((r) => r.checks.map((c) => [c.target, c.measured, verdict(c)]));
-    doc = replaceSection(
-      doc,
-      'summary',
-      markdownTable({ headers: ['target', 'measured', 'verdict'], rows, align: ['left', 'right', 'left'] }),
-    );
-  }
   for (const r of reports) doc = replaceSection(doc, r.id, reportMarkdown(r, meta, machine));
+  // The summary is rebuilt from every workload section in the file, so that a partial run
+  // (--only) refreshes its own rows and keeps the others.
+  const rows = order.flatMap((id) => checkRows(doc, id));
+  doc = replaceSection(doc, 'summary', ['| target | measured | verdict |', '| --- | ---: | --- |', ...rows].join('\n'));
   await writeFile(path, doc);
 }

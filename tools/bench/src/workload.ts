@@ -5,7 +5,7 @@ import type { Check, Table } from './measure.ts';
 
 export interface BenchContext {
   engine: EngineInfo;
-  /** Smaller sizes and counts: the whole suite in about a minute. */
+  /** Smaller sizes and counts: the whole suite in a minute or two. */
   quick: boolean;
   /** Measured runs per subject (the median is reported). */
   runs: number;
@@ -30,6 +30,8 @@ export interface WorkloadReport {
   tables: ReportTable[];
   checks: Check[];
   notes: string[];
+  /** Runs behind the medians when the workload used fewer than --runs (long reads). */
+  runs?: number;
 }
 
 export interface Workload {
