@@ -118,9 +118,8 @@ describeWithEngine('logs', (engine) => {
     const err = await own.logs(id, { follow: true }, { stdout: broken }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerError);
     expect((err as Error).message).toContain('disk full');
-    // The daemon sends nothing more: the connection must have been released by us.
-    const t0 = Date.now();
+    // The daemon sends nothing more: the connection must have been released by us, else
+    // close() waits for it forever and the test times out.
     await own.close();
-    expect(Date.now() - t0).toBeLessThan(2000);
   });
 });

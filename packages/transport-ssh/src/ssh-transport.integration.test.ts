@@ -504,9 +504,8 @@ describeWithEngine('ssh transport against real sshd', (engine: EngineInfo) => {
     it('a closed port fails fast', async () => {
       const port = await freePort();
       const t = transport(engineOptions({ port }));
-      const started = Date.now();
+      // Refused at once (ECONNREFUSED, reason 'unreachable'), not left to the connect timeout.
       const err = await rejection(ping(pipelineFor(t)));
-      expect(Date.now() - started).toBeLessThan(1000);
       expect(err).toBeInstanceOf(ConnectionError);
       expect(err.connectFailed).toBe(true);
       expect(err.reason).toBe('unreachable');
@@ -521,8 +520,7 @@ describeWithEngine('ssh transport against real sshd', (engine: EngineInfo) => {
         const started = Date.now();
         const err = await rejection(ping(pipelineFor(t)));
         const elapsed = Date.now() - started;
-        expect(elapsed).toBeGreaterThanOrEqual(450);
-        expect(elapsed).toBeLessThan(3000);
+        expect(elapsed).toBeGreaterThanOrEqual(450); // the limit is honoured, not cut short
         expect(err).toBeInstanceOf(ConnectionError);
         expect(err.connectFailed).toBe(true);
         expect(err.reason).toBe('timeout');
@@ -541,11 +539,14 @@ describeWithEngine('ssh transport against real sshd', (engine: EngineInfo) => {
         const aborted = t.connect({ signal: ac.signal });
         const other = t.connect({});
         setTimeout(() => ac.abort(), 100);
-        const started = Date.now();
-        const err = await rejection(aborted);
+        // Ordering, not milliseconds: the aborted caller settles before the shared handshake times out.
+        const order: string[] = [];
+        const abortedErr = rejection(aborted).then((e) => (order.push('aborted'), e));
+        const otherErr = rejection(other).then((e) => (order.push('other'), e));
+        const err = await abortedErr;
         expect(err).toBeInstanceOf(AbortError);
-        expect(Date.now() - started).toBeLessThan(1000);
-        expect((await rejection(other)).reason).toBe('timeout'); // the shared handshake went on
+        expect((await otherErr).reason).toBe('timeout'); // the shared handshake went on
+        expect(order).toEqual(['aborted', 'other']);
         expect(t.stats()).toMatchObject({ handshakes: 0, handshakeFailures: 1 });
       } finally {
         await silent.close();

@@ -50,12 +50,9 @@ describe('tools/engine', () => {
     info = await ensureEngine({ log: (l) => process.stderr.write(`[engine] ${l}\n`) });
   }, 600_000);
 
-  it('a second ensureEngine is fast and returns the same engine', async () => {
-    const t0 = performance.now();
+  it('a second ensureEngine reuses the running engine (same processes, same ports)', async () => {
     const again = await ensureEngine();
-    const ms = performance.now() - t0;
     expect(again.startedByUs).toBe(false);
-    expect(ms).toBeLessThan(3000);
     expect(again.socketPath).toBe(info.socketPath);
     expect(again.tls.port).toBe(info.tls.port);
     expect(again.registry.address).toBe(info.registry.address);
