@@ -153,11 +153,18 @@ async function readErrorBody(socket: Duplex, headers: Record<string, string>): P
   let size = 0;
   const declared = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
   const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
+  const END = Buffer.from('\r\n0\r\n\r\n');
+  let tail: Buffer = Buffer.alloc(0); // the last few bytes, so the end marker is found across chunks
   for await (const chunk of socket as AsyncIterable<Buffer>) {
     parts.push(chunk);
     size += chunk.length;
     if (declared !== undefined && size >= declared) break;
-    if (chunked && Buffer.concat(parts).includes('\r\n0\r\n\r\n')) break;
+    if (chunked) {
+      // Only the seam with the previous chunk is copied, never the backlog.
+      const seam = Buffer.concat([tail, chunk.subarray(0, END.length - 1)]);
+      if (seam.includes(END) || chunk.includes(END)) break;
+      tail = chunk.length >= END.length - 1 ? chunk.subarray(-(END.length - 1)) : Buffer.concat([tail, chunk]).subarray(-(END.length - 1));
+    }
     if (size > MAX_ERROR_BODY_BYTES + 64 * 1024) break;
   }
   let data: Buffer = Buffer.concat(parts, size);

@@ -186,6 +186,21 @@ describe('hijack (scripted server)', () => {
     expect((err as Error).message).toContain('No such exec instance: e');
   });
 
+  it('a chunked error answer whose end marker is split across writes is read to its end', async () => {
+    const s = await serve((_h, socket) => {
+      const body = '{"message":"No such container: c"}';
+      socket.write(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r`);
+      // The rest of the end marker arrives later; the connection stays open.
+      setTimeout(() => socket.write('\n\r\n'), 30);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline
+      .send(req({ operation: 'ContainerAttach', method: 'POST', path: '/containers/c/attach', route: '/containers/{id}/attach', response: 'hijack' }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toContain('No such container: c');
+  });
+
   it('a response head that is not HTTP is a ProtocolError', async () => {
     const s = await serve((_h, socket) => socket.write('SSH-2.0-OpenSSH\r\n\r\n'));
     pipeline = createPipeline({ transport: s.transport });
