@@ -2,34 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { DockerError, ProtocolError } from '../errors.js';
 import { DEFAULT_MAX_LINE_BYTES, JsonLinesDecoder, decodeJsonLines, type JsonLinesOptions } from './json-lines.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function splitAt(buf: Buffer, ...points: number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
-}
-
-function chunksOf(buf: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
-  return out;
-}
+import { catchError, chunksOf, prng, splitAt } from './chunking.test-helpers.js';
 
 function decode(chunks: readonly Uint8Array[], options?: JsonLinesOptions): { values: unknown[]; error: unknown } {
   const values: unknown[] = [];
@@ -41,15 +14,6 @@ function decode(chunks: readonly Uint8Array[], options?: JsonLinesOptions): { va
     return { values, error };
   }
   return { values, error: undefined };
-}
-
-function catchError(fn: () => void): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 async function collect<T>(gen: AsyncIterable<T>): Promise<T[]> {

@@ -4,6 +4,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AbortError, DockerError, ProtocolError, ServerError } from '../errors.js';
 import { StdcopyDemuxer, StdStream, demuxStream, type StdcopyDemuxerOptions } from './stdcopy.js';
+import { catchError, chunksOf, prng, splitAt } from './chunking.test-helpers.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -17,18 +18,6 @@ function header(stream: number, size: number): Buffer {
 function frame(stream: number, payload: Buffer | string): Buffer {
   const p = typeof payload === 'string' ? Buffer.from(payload) : payload;
   return Buffer.concat([header(stream, p.length), p]);
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pseudoRandomBytes(n: number, rnd: () => number): Buffer {
@@ -68,32 +57,6 @@ function run(chunks: readonly Buffer[], options?: StdcopyDemuxerOptions): { piec
     return { pieces, error };
   }
   return { pieces, error: undefined };
-}
-
-function splitAt(buf: Buffer, ...points: number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
-}
-
-function chunksOf(buf: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
-  return out;
-}
-
-function catchError(fn: () => void): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
