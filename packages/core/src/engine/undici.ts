@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import { ProtocolError } from '../errors.js';
@@ -160,25 +160,15 @@ async function send(pool: Pool, req: DockerRequest, endpoint: string): Promise<D
  * Destroying it releases the connection.
  */
 function mapStreamErrors(body: Readable, req: DockerRequest, endpoint: string): Readable {
-  async function* mapped(): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of body) yield chunk as Buffer;
-    } catch (err) {
-      throw requestError(err, { operation: req.operation, endpoint, signal: req.signal });
-    } finally {
-      if (!body.destroyed) body.destroy();
-    }
-  }
-  const out = Readable.from(mapped(), { objectMode: false, highWaterMark: 64 * 1024 });
-  // Readable.from's destroy awaits the generator's return(), which an async generator queues
-  // behind its pending read of `body`: with a quiet daemon that read never settles, and a
-  // consumer that stops early would leave the connection busy (and close() waiting). Destroy
-  // the body first so the pending read settles at once.
-  const destroyWrapper = out._destroy.bind(out);
-  out._destroy = (err, callback) => {
+  // A plain pipe: backpressure from the consumer, no per-chunk async hop, and undici's
+  // errors swapped for dockline's on the way. Destroying the result (a consumer that stops
+  // early) destroys the body, which frees the connection even when the daemon is quiet.
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  body.on('error', (err) => out.destroy(requestError(err, { operation: req.operation, endpoint, signal: req.signal })));
+  out.on('close', () => {
     if (!body.destroyed) body.destroy();
-    destroyWrapper(err, callback);
-  };
+  });
+  body.pipe(out);
   return out;
 }
 
