@@ -1,18 +1,33 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** Workspace root (the folder holding the root package.json). */
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * The official Engine API specs (moby's api/swagger.yaml, api/docs/v1.41.yaml and
- * api/docs/CHANGELOG.md) are not vendored into this repository: they are read from the
- * project's shared folder beside the checkout (`../shared/docker-api`), or from
- * DOCKLINE_SPEC_DIR.
+ * api/docs/CHANGELOG.md) are not vendored into this repository: they are read from
+ * DOCKLINE_SPEC_DIR, else from the project's shared folder beside the checkout
+ * (`../shared/docker-api`), else beside the checkout this one was cloned from (a scratch
+ * clone of a working copy, as when proving a CI run locally).
  */
-export const DEFAULT_SPEC_DIR = process.env.DOCKLINE_SPEC_DIR
-  ? path.resolve(process.env.DOCKLINE_SPEC_DIR)
-  : fileURLToPath(new URL('../../../../shared/docker-api/', import.meta.url));
+export const DEFAULT_SPEC_DIR = findSpecDir();
+
+function findSpecDir(): string {
+  if (process.env.DOCKLINE_SPEC_DIR) return path.resolve(process.env.DOCKLINE_SPEC_DIR);
+  const besideCheckout = path.resolve(WORKSPACE_ROOT, '..', 'shared', 'docker-api');
+  if (existsSync(besideCheckout)) return besideCheckout;
+  try {
+    const origin = execFileSync('git', ['-C', WORKSPACE_ROOT, 'remote', 'get-url', 'origin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const besideOrigin = path.resolve(origin, '..', 'shared', 'docker-api');
+    if (path.isAbsolute(origin) && existsSync(besideOrigin)) return besideOrigin;
+  } catch {
+    // not a git checkout, or no origin: fall through
+  }
+  return besideCheckout; // missing: readers fail naming this path
+}
 
 /** The newest Engine API spec: the source of every generated type and of the operation table. */
 export const LATEST_SPEC_FILE = 'v1.56.yaml';
