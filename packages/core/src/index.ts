@@ -1,7 +1,8 @@
 export type { Transport } from './transport.js';
 export { assertTransport } from './transport.js';
 export type { DockerRequest, DockerResponse, Handler, HttpMethod, Middleware, QueryValue, ResponseKind } from './types.js';
-export { compose } from './compose.js';
+export { compose, markSequential } from './compose.js';
+export { Deadline } from './deadline.js';
 export { createPipeline, type Pipeline, type PipelineOptions } from './pipeline.js';
 export { createTransportHandler, type TransportHandler, type TransportHandlerOptions } from './engine/undici.js';
 export { encodeQuery } from './engine/encode.js';

@@ -1,5 +1,6 @@
 import { compose } from './compose.js';
 import { createTransportHandler, type TransportHandlerOptions } from './engine/undici.js';
+import { normalizeRequest } from './request.js';
 import type { Transport } from './transport.js';
 import type { DockerRequest, DockerResponse, Middleware } from './types.js';
 
@@ -19,10 +20,10 @@ export interface Pipeline {
 /** A transport plugged into undici, wrapped in middleware: what DockerClient sends through. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const terminal = createTransportHandler(options.transport, options);
-  const send = compose(options.middleware ?? [], terminal.handler);
+  const handler = compose(options.middleware ?? [], terminal.handler);
   return {
     transport: options.transport,
-    send,
+    send: (req) => handler(normalizeRequest(req)),
     close: () => terminal.close(),
   };
 }

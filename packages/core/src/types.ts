@@ -1,4 +1,5 @@
 import type { Duplex, Readable } from 'node:stream';
+import type { Deadline } from './deadline.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
@@ -26,6 +27,13 @@ export interface DockerRequest {
   /** Has no overall deadline (pull, logs follow, attach, exec start, events, wait...). */
   longRunning: boolean;
   signal?: AbortSignal | undefined;
+  /**
+   * When the call must be done by (set by the timeout middleware). Core aborts the HTTP
+   * request when it passes, with `deadline.error()`; for 'stream' and 'hijack' responses
+   * it bounds the response head only. Middleware that wait (backoff, a shared ping) must
+   * not wait past it.
+   */
+  deadline?: Deadline | undefined;
   /** Per-call deadline; wins over the timeout middleware's default. */
   timeoutMs?: number | undefined;
   /** API version the request goes out with; set by versionNegotiation. */

@@ -16,6 +16,21 @@ const MAX_HEAD_BYTES = 64 * 1024; // a response head larger than this is not a D
  * socket must come from the same Transport (docs/decisions.md).
  */
 export async function hijack(transport: Transport, req: DockerRequest, host: string): Promise<DockerResponse> {
+  const deadline = req.deadline;
+  if (!deadline) return hijackWithSignal(transport, req, host);
+  if (deadline.expired) throw deadline.error();
+  // Hijacks are rare: the deadline becomes a signal here (it bounds the head only).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(deadline.error()), deadline.remaining());
+  const signal = req.signal ? AbortSignal.any([req.signal, controller.signal]) : controller.signal;
+  try {
+    return await hijackWithSignal(transport, { ...req, signal }, host);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function hijackWithSignal(transport: Transport, req: DockerRequest, host: string): Promise<DockerResponse> {
   const endpoint = transport.endpoint;
   if (req.signal?.aborted) throw requestError(req.signal.reason, { operation: req.operation, endpoint, signal: req.signal });
   let socket: Duplex;

@@ -1,12 +1,14 @@
 // These tests use a scripted server on a unix socket: a real daemon cannot be made to send a
 // 10 MiB error body, malformed JSON, a reset mid-body or a 200 answer to an upgrade.
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ConnectionError, InvalidParameterError, NotFoundError, ProtocolError, ServerError } from '../errors.js';
+import { Deadline } from '../deadline.js';
+import { AbortError, ConnectionError, InvalidParameterError, NotFoundError, ProtocolError, ServerError, TimeoutError } from '../errors.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
 import type { Transport } from '../transport.js';
 import type { DockerRequest } from '../types.js';
@@ -218,5 +220,87 @@ describe('hijack (scripted server)', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect(InvalidParameterError).toBeDefined();
+  });
+});
+
+describe('req.deadline and req.signal in the terminal handler (scripted server: a head that never comes)', () => {
+  const silent = () => serve(() => undefined); // reads the request, never answers
+
+  it('a deadline aborts the request with its TimeoutError and closes the connection, with no middleware at all', async () => {
+    let closed!: Promise<void>;
+    const s = await serve((_h, socket) => {
+      closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const deadline = new Deadline(150, 'ContainerInspect');
+    const err = await pipeline.send(req({ deadline })).catch((e: unknown) => e);
+    expect(err).toBe(deadline.error());
+    expect((err as TimeoutError).message).toBe('ContainerInspect timed out after 150 ms');
+    await closed; // undici dropped the connection: nothing is left waiting for the answer
+  });
+
+  it('a deadline already passed, or a signal already aborted, rejects without sending anything', async () => {
+    const s = await silent();
+    pipeline = createPipeline({ transport: s.transport });
+    const past = new Deadline(0, 'ContainerInspect');
+    await expect(pipeline.send(req({ deadline: past }))).rejects.toBeInstanceOf(TimeoutError);
+    await expect(pipeline.send(req({ signal: AbortSignal.abort() }))).rejects.toBeInstanceOf(AbortError);
+    expect(s.connections()).toBe(0);
+  });
+
+  it('an abort while the request waits for a pooled connection rejects at once, and the request is never sent', async () => {
+    const heads: string[] = [];
+    const s = await serve((h) => heads.push(h));
+    pipeline = createPipeline({ transport: s.transport, connections: 1 });
+    const blocker = new AbortController();
+    const first = pipeline.send(req({ path: '/first', signal: blocker.signal })).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const queued = new AbortController();
+    const second = pipeline.send(req({ path: '/second', signal: queued.signal })).catch((e: unknown) => e);
+    queued.abort();
+    expect(await second).toBeInstanceOf(AbortError);
+    blocker.abort();
+    expect(await first).toBeInstanceOf(AbortError);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(heads.map((h) => h.split(' ')[1])).toEqual(['/first']);
+  });
+
+  it('for a stream the deadline covers the head only', async () => {
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n');
+      setTimeout(() => socket.write('1\r\nb\r\n0\r\n\r\n'), 250);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream', deadline: new Deadline(100, 'ContainerLogs') }));
+    let text = '';
+    for await (const c of res.stream!) text += String(c);
+    expect(text).toBe('ab');
+  });
+
+  it('a caller signal stays linked to a streamed body until it closes, and is released after', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n'));
+    pipeline = createPipeline({ transport: s.transport });
+    const controller = new AbortController();
+    const listeners = () => getEventListeners(controller.signal, 'abort').length;
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream', signal: controller.signal }));
+    expect(listeners()).toBe(1);
+    res.stream!.destroy();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(listeners()).toBe(0);
+  });
+});
+
+describe('createPipeline().send', () => {
+  it('gives middleware a request with every field present, keeping fields a caller added', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'));
+    const tag = Symbol('tag');
+    let seen: DockerRequest | undefined;
+    pipeline = createPipeline({ transport: s.transport, middleware: [(r, next) => ((seen = r), next(r))] });
+    const input = Object.assign(req(), { custom: 1, [tag]: 'x' });
+    await pipeline.send(input);
+    expect(Object.keys(seen!)).toEqual(expect.arrayContaining(['deadline', 'apiVersion', 'attempt', 'signal', 'timeoutMs', 'custom']));
+    expect((seen as unknown as Record<symbol, unknown>)[tag]).toBe('x');
+    expect(seen).not.toBe(input); // a copy: the caller's object is not changed below
+    expect(Object.keys(input)).not.toContain('deadline');
   });
 });

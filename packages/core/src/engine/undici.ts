@@ -1,14 +1,10 @@
-import { PassThrough, type Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
-import { ProtocolError } from '../errors.js';
-import { connectError, requestError } from '../connection-errors.js';
-import { errorFromStatus } from '../status-to-error.js';
+import { connectError } from '../connection-errors.js';
 import { assertTransport, type Transport } from '../transport.js';
-import type { DockerRequest, DockerResponse, Handler } from '../types.js';
-import { encodeBody, encodeQuery, mergeHeaders } from './encode.js';
+import type { Handler } from '../types.js';
+import { send } from './dispatch.js';
 import { hijack } from './hijack.js';
-import { readCapped } from './read-body.js';
 
 export interface TransportHandlerOptions {
   /** Upper bound on pooled connections to the daemon. Default 16. */
@@ -56,9 +52,9 @@ export function createTransportHandler(transport: Transport, options: TransportH
   });
   let closed = false;
 
-  const handler: Handler = async (req) => {
+  const handler: Handler = (req) => {
     if (closed) {
-      throw connectError(Object.assign(new Error('client closed'), { code: 'ECLIENTCLOSED' }), endpoint, transport.kind);
+      return Promise.reject(connectError(Object.assign(new Error('client closed'), { code: 'ECLIENTCLOSED' }), endpoint, transport.kind));
     }
     if (req.response === 'hijack') return hijack(transport, req, host);
     return send(pool, req, endpoint);
@@ -78,98 +74,6 @@ export function createTransportHandler(transport: Transport, options: TransportH
       }
     },
   };
-}
-
-async function send(pool: Pool, req: DockerRequest, endpoint: string): Promise<DockerResponse> {
-  const ctx = { operation: req.operation, endpoint, signal: req.signal };
-  if (req.signal?.aborted) throw requestError(req.signal.reason, ctx);
-  const { body, contentType, length } = encodeBody(req);
-  const headers = mergeHeaders(
-    {
-      ...(contentType ? { 'content-type': contentType } : {}),
-      ...(length !== undefined && req.method !== 'GET' && req.method !== 'HEAD' ? { 'content-length': String(length) } : {}),
-    },
-    req.headers,
-  );
-  let res: Awaited<ReturnType<Pool['request']>>;
-  try {
-    res = await pool.request({
-      method: req.method,
-      path: req.path + encodeQuery(req.query),
-      headers,
-      body: body as string | Buffer | Uint8Array | Readable | undefined,
-      signal: req.signal,
-      // Never follow redirects: a daemon does not send them, a proxy that does is not trusted.
-      maxRedirections: 0,
-    } as Parameters<Pool['request']>[0]);
-  } catch (err) {
-    throw requestError(err, ctx);
-  }
-  const { statusCode } = res;
-  const headersOut = res.headers as Record<string, string | string[] | undefined>;
-  if (statusCode >= 400 || (statusCode >= 300 && statusCode !== 304)) {
-    let data: Buffer | undefined;
-    let truncated = false;
-    try {
-      ({ data, truncated } = await readCapped(res.body));
-    } catch (err) {
-      throw requestError(err, ctx);
-    } finally {
-      if (!res.body.destroyed) res.body.destroy();
-    }
-    throw errorFromStatus(statusCode, data, { operation: req.operation, endpoint, truncated });
-  }
-
-  switch (req.response) {
-    case 'stream':
-      return { statusCode, headers: headersOut, stream: mapStreamErrors(res.body, req, endpoint), request: req };
-    case 'empty':
-      try {
-        await res.body.dump({ limit: 1024 * 1024 });
-      } catch (err) {
-        throw requestError(err, ctx);
-      }
-      return { statusCode, headers: headersOut, request: req };
-    case 'json':
-    default: {
-      let text: string;
-      try {
-        text = await res.body.text();
-      } catch (err) {
-        throw requestError(err, ctx);
-      }
-      let parsed: unknown;
-      if (text.trim() !== '') {
-        try {
-          parsed = JSON.parse(text);
-        } catch (err) {
-          throw new ProtocolError(
-            `${req.operation}: the daemon's answer is not JSON: ${JSON.stringify(text.slice(0, 200))}`,
-            { operation: req.operation, endpoint, statusCode, cause: err },
-          );
-        }
-      }
-      return { statusCode, headers: headersOut, body: parsed, request: req };
-    }
-  }
-}
-
-/**
- * The body of a streamed response, with undici's errors mapped to dockline's classes
- * (a reset mid-stream is a ConnectionError, an abort an AbortError or TimeoutError).
- * Destroying it releases the connection.
- */
-function mapStreamErrors(body: Readable, req: DockerRequest, endpoint: string): Readable {
-  // A plain pipe: backpressure from the consumer, no per-chunk async hop, and undici's
-  // errors swapped for dockline's on the way. Destroying the result (a consumer that stops
-  // early) destroys the body, which frees the connection even when the daemon is quiet.
-  const out = new PassThrough({ highWaterMark: 64 * 1024 });
-  body.on('error', (err) => out.destroy(requestError(err, { operation: req.operation, endpoint, signal: req.signal })));
-  out.on('close', () => {
-    if (!body.destroyed) body.destroy();
-  });
-  body.pipe(out);
-  return out;
 }
 
 export type { Duplex };
