@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compose } from './compose.js';
+import { compose, markSequential } from './compose.js';
 import type { DockerRequest, DockerResponse, Handler, Middleware } from './types.js';
 
 const req: DockerRequest = { operation: 'SystemPing', method: 'GET', path: '/_ping', route: '/_ping', response: 'empty', idempotent: true, longRunning: false };
@@ -52,6 +52,21 @@ describe('compose', () => {
     const err = await compose([twice], slow)(req).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/middleware\[0\] \(twice\) called next\(\) while a previous call was still pending/);
     expect(calls).toBe(1);
+  });
+
+  it('installs a layer marked sequential without the guard (its author vouches it never overlaps calls)', async () => {
+    let calls = 0;
+    const slow: Handler = (r) => {
+      calls++;
+      return new Promise<DockerResponse>((resolve) => setTimeout(() => resolve({ statusCode: 200, headers: {}, request: r }), 5));
+    };
+    const twice: Middleware = async (r, next) => (await Promise.all([next(r), next(r)]))[0];
+    await expect(compose([markSequential(twice)], slow)(req)).resolves.toMatchObject({ statusCode: 200 });
+    expect(calls).toBe(2); // unguarded: the same layer unmarked is refused (test above)
+    const throws: Middleware = () => {
+      throw new Error('sync');
+    };
+    await expect(compose([markSequential(throws)], ok)(req)).rejects.toThrow('sync');
   });
 
   it('checks each layer when composing, not on first use', () => {

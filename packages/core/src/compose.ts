@@ -1,5 +1,22 @@
 import type { DockerRequest, DockerResponse, Handler, Middleware } from './types.js';
 
+const kSequential = Symbol.for('dockline.middleware.sequential');
+
+/**
+ * Mark a middleware that never calls `next` while a previous call is still pending (it
+ * awaits each call before retrying): compose() then installs it without the re-entry
+ * guard, which costs a closure and a promise per layer per call. The middleware of
+ * @dockline/middleware are marked. Returns the same function.
+ */
+export function markSequential<M extends Middleware>(middleware: M): M {
+  Object.defineProperty(middleware, kSequential, { value: true });
+  return middleware;
+}
+
+function isSequential(middleware: Middleware): boolean {
+  return (middleware as Middleware & { [kSequential]?: boolean })[kSequential] === true;
+}
+
 /**
  * Build one handler from ordered middleware (the first is outermost) around a terminal
  * handler. Each layer's shape is checked here, at composition time, not on first use.
@@ -24,6 +41,15 @@ export function compose(middleware: readonly Middleware[], terminal: Handler): H
 }
 
 function wrap(layer: Middleware, next: Handler, index: number): Handler {
+  if (isSequential(layer)) {
+    return (req: DockerRequest) => {
+      try {
+        return layer(req, next);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  }
   return (req: DockerRequest) => {
     // A layer may call next() again to retry, but never while a previous call is pending:
     // two requests in flight for one call would duplicate side effects.
