@@ -85,7 +85,7 @@ export class DockerClient implements ClientContext {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#pipeline.send(overrides ? { ...req, ...overrides } : req);
+    return this.#pipeline.send(overrides ? Object.assign(req, overrides) : req);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { AbortError, DockerError } from '@dockline/core';
+import { AbortError, DockerError, type DockerRequest } from '@dockline/core';
 
 /**
  * The error a call rejects with once its signal aborted, mapped as core's requestError
@@ -11,42 +11,66 @@ export function abortError(signal: AbortSignal, operation: string): DockerError 
   return new AbortError(`${operation} aborted`, { operation, cause: reason });
 }
 
-/** Sleep `ms`, or reject at once (with abortError) when `signal` aborts first. No timer is left behind. */
-export function sleep(ms: number, signal: AbortSignal | undefined, operation: string): Promise<void> {
+/**
+ * Sleep `ms`, but never past the request's deadline (then reject with its TimeoutError,
+ * when it passes) and reject at once (with abortError) when its signal aborts. No timer or
+ * listener is left behind.
+ */
+export function sleep(ms: number, req: Pick<DockerRequest, 'signal' | 'deadline' | 'operation'>): Promise<void> {
+  const { signal, deadline, operation } = req;
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortError(signal, operation));
       return;
     }
+    const hitsDeadline = deadline !== undefined && deadline.remaining() <= ms;
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortError(signal!, operation));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (hitsDeadline) reject(deadline.error());
+        else resolve();
+      },
+      hitsDeadline ? deadline.remaining() : ms,
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /**
- * Wait for `promise`, but reject as soon as `signal` aborts. The listener is removed when
- * either settles, so a long-lived signal does not collect listeners.
+ * Wait for `promise`, but reject as soon as the request's signal aborts or its deadline
+ * passes. The listener and timer go when either settles, so a long-lived signal does not
+ * collect listeners.
  */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal, operation));
+export function raceAbort<T>(promise: Promise<T>, req: Pick<DockerRequest, 'signal' | 'deadline' | 'operation'>): Promise<T> {
+  const { signal, deadline, operation } = req;
+  if (!signal && !deadline) return promise;
+  if (signal?.aborted) return Promise.reject(abortError(signal, operation));
+  if (deadline?.expired) return Promise.reject(deadline.error());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, operation));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!, operation));
+    };
+    const timer = deadline ? setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(deadline.error());
+    }, deadline.remaining()) : undefined;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         reject(err);
       },
     );

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   ConnectionError,
   UnavailableError,
+  markSequential,
   type DockerRequest,
   type DockerResponse,
   type Handler,
@@ -40,9 +41,9 @@ function neverReachedDaemon(error: unknown): boolean {
  * idempotent requests on ConnectionError and UnavailableError, non-idempotent ones only
  * when the connection was never made. Sets `req.attempt` (0, 1, 2...) on each try.
  *
- * The backoff sleep ends at once when `req.signal` aborts (the timeout middleware's
- * deadline, or the caller's abort), rejecting with that reason: retry never outlives the
- * deadline. Retry only decides before a response is returned, so a 'stream' or 'hijack'
+ * The backoff sleep never runs past `req.deadline` (the timeout middleware's): when the
+ * deadline comes first the call rejects with its TimeoutError then; it ends at once when
+ * `req.signal` aborts. Retry never outlives the deadline. Retry only decides before a response is returned, so a 'stream' or 'hijack'
  * response is never retried once it resolved: an error mid-body reaches the caller.
  * Retry-After is not honoured: core's errors do not carry response headers.
  *
@@ -66,18 +67,33 @@ export function retry(options: RetryOptions = {}): Middleware {
   }
   if (typeof retryOn !== 'function') throw new TypeError('dockline: retry({ retryOn }) must be a function');
 
-  return async function retryMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
-    for (let attempt = 0; ; attempt++) {
+  async function retryAfter(first: unknown, req: DockerRequest, next: Handler): Promise<DockerResponse> {
+    let err = first;
+    for (let attempt = 0; ; ) {
+      if (attempt + 1 >= attempts || !mayRetry(err, req, attempt, retryOn)) throw err;
+      if (req.signal?.aborted) throw abortError(req.signal, req.operation);
+      if (req.deadline?.expired) throw req.deadline.error();
+      const capMs = Math.min(maxMs, baseMs * 2 ** attempt);
+      await sleep(Math.random() * capMs, req);
+      attempt++;
       try {
         return await next({ ...req, attempt });
-      } catch (err) {
-        if (attempt + 1 >= attempts || !mayRetry(err, req, attempt, retryOn)) throw err;
-        if (req.signal?.aborted) throw abortError(req.signal, req.operation);
-        const capMs = Math.min(maxMs, baseMs * 2 ** attempt);
-        await sleep(Math.random() * capMs, req.signal, req.operation);
+      } catch (e) {
+        err = e;
       }
     }
-  };
+  }
+
+  // The first attempt is a plain call: no async frame on the path every request takes.
+  return markSequential(function retryMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
+    let first: Promise<DockerResponse>;
+    try {
+      first = next({ ...req, attempt: 0 });
+    } catch (err) {
+      first = Promise.reject(err);
+    }
+    return first.then(undefined, (err: unknown) => retryAfter(err, req, next));
+  });
 }
 
 function mayRetry(error: unknown, req: DockerRequest, attempt: number, retryOn: RetryOptions['retryOn'] & {}): boolean {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, createPipeline, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
+import { AbortError, createPipeline, Deadline, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
 import { startFakeDaemon, type FakeDaemon } from '@dockline/tool-testkit';
 import { timeout } from './index.js';
 
@@ -142,6 +142,50 @@ describe('timeout', () => {
     fake.script = () => ({ status: 404, body: { message: 'no such container' } });
     for (let i = 0; i < 20; i++) await p.send(inspect()).catch(() => undefined);
     expect(timers() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('bounds a JSON body that stalls after the head, not only the head', async () => {
+    fake.script = (r) => (r.index === 0 ? { chunks: ['{"Id":'], after: 'open' } : { body: { Id: 'abc' } });
+    const p = start([timeout({ defaultMs: 250 })]);
+    const t0 = performance.now();
+    await expect(p.send(inspect())).rejects.toThrow('ContainerInspect timed out after 250 ms');
+    expectElapsed(t0, 250);
+    await fake.requests[0]!.socketClosed;
+    await expect(p.send(inspect())).resolves.toMatchObject({ body: { Id: 'abc' } });
+  });
+
+  it('times out a call still waiting for a pooled connection, which is then never sent', async () => {
+    fake.script = (r) => (r.index === 0 ? { hang: true } : { body: {} });
+    const p = start([timeout({ defaultMs: 10_000 })]); // one connection
+    const blocker = new AbortController();
+    const first = p.send(inspect({ longRunning: true, signal: blocker.signal })).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50)); // the first request holds the only connection
+    const t0 = performance.now();
+    await expect(p.send(inspect({ timeoutMs: 200 }))).rejects.toThrow('ContainerInspect timed out after 200 ms');
+    expectElapsed(t0, 200);
+    blocker.abort();
+    expect(await first).toBeInstanceOf(AbortError);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.requests).toHaveLength(1); // the timed-out call never reached the daemon
+  });
+
+  it('an outer deadline that passes first wins over an inner, longer one', async () => {
+    fake.script = () => ({ hang: true });
+    const p = start([timeout({ defaultMs: 200 }), timeout({ defaultMs: 10_000 })]);
+    await expect(p.send(inspect())).rejects.toThrow('ContainerInspect timed out after 200 ms');
+  });
+
+  it('hands the deadline down as req.deadline, with the limit and the time left', async () => {
+    let seen: DockerRequest | undefined;
+    const spy: Middleware = (r, next) => ((seen = r), next(r));
+    const p = start([timeout({ defaultMs: 5000 }), spy]);
+    await p.send(inspect());
+    expect(seen?.deadline).toBeInstanceOf(Deadline);
+    expect(seen!.deadline!.ms).toBe(5000);
+    expect(seen!.deadline!.remaining()).toBeGreaterThan(0);
+    expect(seen!.deadline!.remaining()).toBeLessThanOrEqual(5000);
+    await p.send(inspect({ longRunning: true }));
+    expect(seen?.deadline).toBeUndefined();
   });
 
   it('validates its options', () => {

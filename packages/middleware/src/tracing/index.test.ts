@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { context, diag, DiagLogLevel, propagation, SpanKind, SpanStatusCode, type DiagLogger } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -353,6 +353,47 @@ describe('tracing (fake daemon)', () => {
     expect(telemetry).not.toContain(SECRET);
     expect(telemetry).not.toContain(auth);
     expect(logged.length).toBeGreaterThan(0);
+  });
+
+  it('with no tracer provider, a registered propagator still forwards the caller’s remote context', async () => {
+    const t = tracing(); // global tracer provider: none registered in this file; the W3C propagator is
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    await context.with(remote, () => pipeline([t, t.attempt]).send(inspect()));
+    expect(fake.requests[0]!.headers.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+  });
+
+  it('with no tracer provider and no propagator, a meter provider alone still gets the duration metric', async () => {
+    propagation.disable();
+    try {
+      const t = tracing({ meterProvider });
+      await pipeline([t, t.attempt]).send(inspect());
+      expect(await durationPoints()).toEqual([expect.objectContaining({ count: 1 })]);
+      expect(fake.requests[0]!.headers.traceparent).toBeUndefined();
+    } finally {
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    }
+  });
+
+  it('skips span work while nothing observes, and makes spans once an SDK is registered globally', async () => {
+    propagation.disable();
+    const t = tracing(); // the global provider, looked up on each call
+    const p = pipeline([t, t.attempt]);
+    try {
+      await p.send(inspect());
+      expect(spans()).toHaveLength(0);
+      trace.setGlobalTracerProvider(tracerProvider);
+      await p.send(inspect());
+      expect(named('ContainerInspect')).toHaveLength(1);
+      expect(named('GET /containers/{id}/json')).toHaveLength(1);
+    } finally {
+      trace.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    }
   });
 
   it('with no SDK registered: no spans, no traceparent, and the call works', async () => {

@@ -4,6 +4,7 @@ import {
   diag,
   metrics,
   propagation,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -29,6 +30,7 @@ import {
 import {
   AbortError,
   DockerError,
+  markSequential,
   type DockerRequest,
   type DockerResponse,
   type Handler,
@@ -129,10 +131,13 @@ const CORE_ERROR_NAMES = new Set([
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 const NOOP_METER = createNoopMeter();
+/** The API's no-op provider: what a ProxyTracerProvider delegates to while no SDK is registered. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
 /**
  * OpenTelemetry tracing and metrics for Docker calls, on `@opentelemetry/api` only (bring
- * your own SDK; with none registered this costs a non-recording span per call).
+ * your own SDK; while no tracer provider, meter provider or propagator is registered, a
+ * call skips all span work).
  *
  * - One INTERNAL span per API call, named by operation (`ContainerInspect`).
  * - One CLIENT span per HTTP attempt, named `${method} ${route}` (`GET /containers/{id}/json`),
@@ -184,6 +189,19 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
 
   let split = false;
   let warnedMissingAttempt = false;
+
+  /**
+   * True while nothing could observe a span, a metric or an injected header: no tracer
+   * provider registered, no meter provider, no propagator. Calls then skip span work
+   * entirely (the no-SDK default must not cost the hot path; see BENCHMARKS.md).
+   */
+  function unobserved(): boolean {
+    const provider = options.tracerProvider ?? trace.getTracerProvider();
+    if (provider !== NOOP_TRACER_PROVIDER && !(provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_TRACER_PROVIDER)) {
+      return false;
+    }
+    return durationHistogram() === undefined && propagation.fields().length === 0;
+  }
 
   function runAttempt(req: AnnotatedRequest, next: Handler): Promise<DockerResponse> {
     const call = req[kCall];
@@ -256,11 +274,13 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     );
   }
 
-  const attemptMiddleware: Middleware = function tracingAttemptMiddleware(req, next) {
+  const attemptMiddleware: Middleware = markSequential(function tracingAttemptMiddleware(req, next) {
+    if (unobserved()) return next(req);
     return runAttempt(req, next);
-  };
+  });
 
   const operationMiddleware = function tracingMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
+    if (unobserved()) return next(req);
     const parent = context.active();
     const span = tracer.startSpan(req.operation || 'DockerRequest', { kind: SpanKind.INTERNAL }, parent);
     if (!span.isRecording()) {
@@ -316,7 +336,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       return attemptMiddleware;
     },
   });
-  return operationMiddleware as TracingMiddleware;
+  return markSequential(operationMiddleware) as TracingMiddleware;
 }
 
 function endOperation(span: Span, error: unknown): void {

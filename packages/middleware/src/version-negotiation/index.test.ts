@@ -3,6 +3,7 @@ import {
   AbortError,
   ConnectionError,
   createPipeline,
+  Deadline,
   NotImplementedError,
   ProtocolError,
   type DockerRequest,
@@ -198,6 +199,27 @@ describe('versionNegotiation (fake daemon)', () => {
     const res = await b;
     expect(res.request.path).toBe('/v1.41/info');
     expect(fake.requestsTo('/_ping')).toHaveLength(2); // the aborted one, then the waiter's own
+  });
+
+  it('a waiter is not failed by the deadline of the caller that started the shared ping', async () => {
+    fake.script = (r) => (r.path === '/_ping' && r.index === 0 ? { hang: true } : undefined);
+    const p = pipeline([versionNegotiation()]);
+    const a = p.send(info({ deadline: new Deadline(100, 'SystemInfo') }));
+    const b = p.send(info({ deadline: new Deadline(5000, 'SystemInfo') }));
+    await expect(a).rejects.toThrow('SystemInfo timed out after 100 ms');
+    const res = await b;
+    expect(res.request.path).toBe('/v1.41/info');
+    expect(fake.requestsTo('/_ping')).toHaveLength(2); // the timed-out one, then the waiter's own
+  });
+
+  it('a waiter stops waiting for the shared ping when its own deadline passes', async () => {
+    fake.script = (r) => (r.path === '/_ping' ? { delayMs: 400 } : undefined);
+    const p = pipeline([versionNegotiation()]);
+    const a = p.send(info());
+    const t0 = performance.now();
+    await expect(p.send(info({ deadline: new Deadline(100, 'SystemInfo') }))).rejects.toThrow('SystemInfo timed out after 100 ms');
+    expect(performance.now() - t0).toBeLessThan(390); // did not wait for the ping to end
+    await expect(a).resolves.toMatchObject({ statusCode: 200 });
   });
 
   it('calls onVersion once, and a throwing onVersion does not break the call', async () => {

@@ -5,12 +5,13 @@ import {
   NotImplementedError,
   ProtocolError,
   TimeoutError,
+  markSequential,
   type DockerRequest,
   type DockerResponse,
   type Handler,
   type Middleware,
 } from '@dockline/core';
-import { raceSignal } from '../internal/abort.js';
+import { raceAbort } from '../internal/abort.js';
 import { checkApiVersion, compareApiVersions, isApiVersion, parseApiVersion } from '../internal/api-version.js';
 
 /** Oldest Engine API version negotiated by default: 1.24 (Docker 1.12), the Go client's floor. */
@@ -67,8 +68,9 @@ export interface VersionNegotiationMiddleware extends Middleware {
  * - A daemon older than `minVersion` is a NotImplementedError naming both versions.
  * - A request whose `minApiVersion` (filled by the API layer from the spec) is above the
  *   negotiated version fails before anything is sent, with a NotImplementedError naming both.
- * - The ping goes through `next` (operation 'SystemPing'), with the caller's signal, so
- *   inner middleware see it and outer ones (retry, timeout) govern it like any request.
+ * - The ping goes through `next` (operation 'SystemPing'), with the caller's signal and
+ *   deadline, so inner middleware see it and outer ones (retry, timeout) govern it like
+ *   any request.
  *
  * @example
  * import { createPipeline } from '@dockline/core';
@@ -91,7 +93,8 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
   let settled: ApiVersionInfo | undefined;
   let announced = false;
   let inflight: Promise<ApiVersionInfo> | undefined;
-  let inflightSignal: AbortSignal | undefined;
+  /** The request that started the inflight ping: its signal and deadline govern the ping. */
+  let inflightReq: DockerRequest | undefined;
 
   function announce(info: ApiVersionInfo): void {
     if (announced) return;
@@ -108,7 +111,7 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
     for (;;) {
       if (settled) return settled;
       if (!inflight) {
-        inflightSignal = req.signal;
+        inflightReq = req;
         inflight = ping(req, next, minVersion, maxVersion)
           .then((info) => {
             settled = info;
@@ -116,24 +119,34 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
           })
           .finally(() => {
             inflight = undefined;
-            inflightSignal = undefined;
+            inflightReq = undefined;
           });
       }
       const shared = inflight;
-      const pingSignal = inflightSignal;
+      const starter = inflightReq!;
       try {
-        // A waiter whose own signal aborts stops waiting at once; the ping goes on for the others.
-        return await raceSignal(shared, req.signal, req.operation);
+        // A waiter whose own signal aborts or deadline passes stops waiting at once; the
+        // ping goes on for the others.
+        return await raceAbort(shared, req);
       } catch (err) {
         // The ping died only because the caller that started it gave up: that says nothing
-        // about the daemon, so a waiter that has not given up pings again with its own signal.
-        if (pingSignal !== undefined && pingSignal !== req.signal && pingSignal.aborted && !req.signal?.aborted) continue;
+        // about the daemon, so a waiter that has not given up pings again on its own terms.
+        if (starter !== req && starterGaveUp(starter, req)) continue;
         throw err;
       }
     }
   }
 
-  const middleware = async function versionNegotiationMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
+  const middleware = function versionNegotiationMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
+    // Known version and nothing to check: the path every request takes after the first.
+    const known = pinned !== undefined ? undefined : settled;
+    if (known !== undefined && announced && req.minApiVersion === undefined) {
+      return next({ ...req, path: `/v${known.version}${req.path}`, apiVersion: known.version });
+    }
+    return negotiated(req, next);
+  };
+
+  async function negotiated(req: DockerRequest, next: Handler): Promise<DockerResponse> {
     const min = req.minApiVersion;
     if (min !== undefined && !isApiVersion(min)) {
       throw new TypeError(`dockline: ${req.operation}: minApiVersion ${JSON.stringify(min)} is not an API version such as "1.41"`);
@@ -148,12 +161,20 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
       throw tooNew(req.operation, min, info.version, info.serverVersion, 'negotiated');
     }
     return next({ ...req, path: `/v${info.version}${req.path}`, apiVersion: info.version });
-  };
+  }
 
-  return Object.assign(middleware, {
+  return Object.assign(markSequential(middleware), {
     version: () => (pinned !== undefined ? pinned : settled?.version),
     info: () => (pinned !== undefined ? { version: pinned, serverVersion: undefined, pinned: true } : settled),
   });
+}
+
+/** The starter's signal aborted or its deadline passed, while the waiter's did not. */
+function starterGaveUp(starter: DockerRequest, waiter: DockerRequest): boolean {
+  if (waiter.signal?.aborted || waiter.deadline?.expired) return false;
+  const aborted = starter.signal !== undefined && starter.signal !== waiter.signal && starter.signal.aborted;
+  const timedOut = starter.deadline !== undefined && starter.deadline !== waiter.deadline && starter.deadline.expired;
+  return aborted || timedOut;
 }
 
 function pinnedVersion(option: string | undefined, environment: Readonly<Record<string, string | undefined>>): string | undefined {
