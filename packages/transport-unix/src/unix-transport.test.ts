@@ -81,6 +81,19 @@ describe('unix transport errors', () => {
     expect(err.message).toMatch(/permission denied/);
   });
 
+  it('opens sockets that stop reading from the kernel once one chunk is buffered (read pacing needs it)', async () => {
+    const path = join(scratch, 'hwm.sock');
+    const server = createServer((c) => c.end());
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const socket = await unixTransport({ socketPath: path }).connect({});
+      expect(socket.readableHighWaterMark).toBe(1);
+      socket.destroy();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('rejects an empty socket path at construction', () => {
     expect(() => unixTransport({ socketPath: '' })).toThrow(TypeError);
   });

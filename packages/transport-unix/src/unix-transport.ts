@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connectError, type Transport } from '@dockline/core';
 
@@ -30,7 +30,10 @@ export function unixTransport(options: UnixTransportOptions = {}): Transport {
           reject(connectError(signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' }), endpoint, 'unix'));
           return;
         }
-        const socket = connect({ path: socketPath });
+        // A 1-byte high-water mark: while core paces a chatty stream (docs/decisions.md), the
+        // socket stops reading from the kernel instead of buffering 16 KiB in small reads.
+        // Node passes Duplex options through net.connect; its typings list only socket ones.
+        const socket = connect({ path: socketPath, readableHighWaterMark: 1 } as NetConnectOpts);
         const onAbort = () => {
           socket.destroy();
           reject(connectError(Object.assign(new Error('aborted'), { name: 'AbortError' }), endpoint, 'unix'));

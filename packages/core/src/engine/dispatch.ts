@@ -10,6 +10,18 @@ import { encodeBody, encodeQuery, mergeHeaders } from './encode.js';
 const MAX_DISCARDED_BYTES = 1024 * 1024;
 /** What a streamed body buffers before undici stops reading the socket (backpressure). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
+/**
+ * Read pacing for chatty streams. The daemon writes each log line (or stats sample, or
+ * event) as its own small HTTP chunk and flushes it, so a client that reads as soon as
+ * data arrives wakes up every few lines: its CPU goes to wakeups and reads, not to the
+ * bytes. When a read brought less than PACE_BELOW_BYTES and came within PACE_WINDOW_MS of
+ * the previous one, the parser waits PACE_MS before reading on; the kernel gathers the
+ * daemon's writes meanwhile, and the next read takes them all at once. A quiet stream (a
+ * line now and then) is never delayed. See BENCHMARKS.md (logs) and docs/decisions.md.
+ */
+const PACE_BELOW_BYTES = 16 * 1024;
+const PACE_WINDOW_MS = 2;
+const PACE_MS = 1;
 
 const enum Mode {
   Json,
@@ -83,6 +95,19 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #complete = false;
   #timer: NodeJS.Timeout | undefined;
   #onSignalAbort: (() => void) | undefined;
+  // Streamed bodies: what arrived since the last flush (one push per socket read, not per HTTP chunk).
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #flushQueued = false;
+  /** The consumer wants more (the stream's buffer is below its high-water mark). */
+  #wanted = true;
+  #paceTimer: NodeJS.Timeout | undefined;
+  #lastFlush = -Infinity;
+  readonly #flush = (): void => this.#flushStream();
+  readonly #endPace = (): void => {
+    this.#paceTimer = undefined;
+    if (this.#wanted) this.#controller?.resume();
+  };
 
   constructor(req: DockerRequest, endpoint: string, resolve: (res: DockerResponse) => void, reject: (err: unknown) => void) {
     this.#req = req;
@@ -131,7 +156,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       this.#mode = Mode.Stream;
       // The deadline covers the head only: the body belongs to the caller now (its signal still applies).
       this.#clearTimer();
-      const stream = new BodyStream(controller, this);
+      const stream = new BodyStream(this);
       this.#stream = stream;
       this.#settle({ statusCode, headers, stream, request: this.#req });
     } else if (kind === 'empty') {
@@ -142,7 +167,14 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onResponseData(controller: Controller, chunk: Buffer): void {
     switch (this.#mode) {
       case Mode.Stream:
-        if (!this.#stream!.push(chunk)) controller.pause();
+        // Gathered until the parser is done with this read, then pushed as one chunk.
+        this.#pending.push(chunk);
+        this.#pendingBytes += chunk.length;
+        if (!this.#flushQueued) {
+          this.#flushQueued = true;
+          queueMicrotask(this.#flush);
+        }
+        if (!this.#wanted || this.#paceTimer !== undefined) controller.pause();
         return;
       case Mode.Empty:
         this.#size += chunk.length;
@@ -176,6 +208,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.#complete = true;
     switch (this.#mode) {
       case Mode.Stream:
+        this.#flushStream();
+        this.#stopPacing();
         this.#stream!.push(null);
         return;
       case Mode.Empty:
@@ -191,6 +225,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Controller, err: Error): void {
     const error = this.#aborted ?? requestError(err, this.#ctx());
+    this.#stopPacing();
     if (this.#stream) {
       if (!this.#stream.destroyed) this.#stream.destroy(error);
       return;
@@ -199,7 +234,42 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   /** The consumer destroyed the body (or it errored): stop the request unless it completed. */
+  /** The consumer asks for more: read on, unless a pacing wait is running (it resumes then). */
+  streamWanted(): void {
+    this.#wanted = true;
+    if (this.#paceTimer === undefined && this.#controller?.paused) this.#controller.resume();
+  }
+
+  #flushStream(): void {
+    this.#flushQueued = false;
+    const bytes = this.#pendingBytes;
+    if (bytes === 0) return;
+    const stream = this.#stream!;
+    const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, bytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (stream.destroyed) return;
+    if (!stream.push(data)) {
+      this.#wanted = false;
+      this.#controller!.pause();
+    }
+    const now = performance.now();
+    if (bytes < PACE_BELOW_BYTES && now - this.#lastFlush < PACE_WINDOW_MS && this.#paceTimer === undefined && !this.#complete) {
+      this.#controller!.pause();
+      this.#paceTimer = setTimeout(this.#endPace, PACE_MS);
+    }
+    this.#lastFlush = now;
+  }
+
+  #stopPacing(): void {
+    if (this.#paceTimer !== undefined) {
+      clearTimeout(this.#paceTimer);
+      this.#paceTimer = undefined;
+    }
+  }
+
   streamClosed(error: Error | null): void {
+    this.#stopPacing();
     if (!this.#complete) {
       this.#aborted ??= requestError(error ?? Object.assign(new Error('body destroyed'), { name: 'AbortError' }), this.#ctx());
       this.#controller?.abort(this.#aborted);
@@ -282,17 +352,15 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
  * the request, which frees the connection even when the daemon is quiet.
  */
 class BodyStream extends Readable {
-  readonly #controller: Controller;
   readonly #handler: ResponseHandler;
 
-  constructor(controller: Controller, handler: ResponseHandler) {
+  constructor(handler: ResponseHandler) {
     super({ highWaterMark: STREAM_HIGH_WATER_MARK });
-    this.#controller = controller;
     this.#handler = handler;
   }
 
   override _read(): void {
-    if (this.#controller.paused) this.#controller.resume();
+    this.#handler.streamWanted();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

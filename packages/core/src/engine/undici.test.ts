@@ -290,6 +290,53 @@ describe('req.deadline and req.signal in the terminal handler (scripted server: 
   });
 });
 
+describe('streamed bodies (scripted server: a daemon flushing thousands of tiny chunks)', () => {
+  it('hands the consumer one chunk per socket read, not one per HTTP chunk, with every byte in order', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `line ${i}\n`);
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      let i = 0;
+      // Bursts of small HTTP chunks, as the daemon writes log lines: one write each.
+      const burst = () => {
+        for (let k = 0; k < 100 && i < lines.length; k++, i++) socket.write(`${Buffer.byteLength(lines[i]!).toString(16)}\r\n${lines[i]}\r\n`);
+        if (i < lines.length) setImmediate(burst);
+        else socket.write('0\r\n\r\n');
+      };
+      burst();
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream' }));
+    const chunks: Buffer[] = [];
+    for await (const c of res.stream!) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe(lines.join(''));
+    expect(chunks.length).toBeLessThan(lines.length / 10);
+  });
+
+  it('a consumer that stops reading pauses the daemon: the stream buffers about its high-water mark, not the whole body', async () => {
+    const total = 8 * 1024 * 1024;
+    let written = 0;
+    const s = await serve((_h, socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+      const block = Buffer.alloc(64 * 1024, 120);
+      const pump = () => {
+        while (written < total) {
+          written += block.length;
+          if (!socket.write(block)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ContainerExport', response: 'stream' }));
+    await new Promise((r) => setTimeout(r, 300)); // nobody reads
+    expect(res.stream!.readableLength).toBeLessThanOrEqual(256 * 1024);
+    expect(written).toBeLessThan(total); // the server is held back by the socket buffers
+    let got = 0;
+    for await (const c of res.stream!) got += (c as Buffer).length;
+    expect(got).toBe(total);
+  });
+});
+
 describe('createPipeline().send', () => {
   it('gives middleware a request with every field present, keeping fields a caller added', async () => {
     const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'));
