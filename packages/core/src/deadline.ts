@@ -30,13 +30,15 @@ export class Deadline {
     return left > 0 ? left : 0;
   }
 
+  /** The deadline passed, or a timer set for it fired (Node timers may fire up to 1 ms early). */
   get expired(): boolean {
-    return performance.now() >= this.at;
+    return this.#error !== undefined || performance.now() >= this.at;
   }
 
   /**
-   * The TimeoutError the call fails with. One instance per deadline, so every layer that
-   * notices the deadline (core, retry, the timeout middleware) rejects with the same error.
+   * The TimeoutError the call fails with; call it only once the deadline passed (it marks
+   * the deadline expired). One instance per deadline, so every layer that notices the
+   * deadline (core, retry, version negotiation) rejects with the same error.
    */
   error(): TimeoutError {
     this.#error ??= new TimeoutError(`${this.operation} timed out after ${this.ms} ms`, { operation: this.operation, timeoutMs: this.ms });
