@@ -8,6 +8,13 @@ import { encodeBody, encodeQuery, mergeHeaders } from './encode.js';
 
 const MAX_HEAD_BYTES = 64 * 1024; // a response head larger than this is not a Docker daemon
 
+/** A request sent on a connection of its own, with the response head read by hand. */
+export interface Exchange {
+  socket: Duplex;
+  statusCode: number;
+  headers: Record<string, string>;
+}
+
 /**
  * Hijack a connection for attach / exec start: send the request with
  * `Connection: Upgrade, Upgrade: tcp`, read the response head ourselves and hand the raw
@@ -15,22 +22,49 @@ const MAX_HEAD_BYTES = 64 * 1024; // a response head larger than this is not a D
  * Engine API allows a plain 200 answer too (undici rejects that as a bad upgrade), and the
  * socket must come from the same Transport (docs/decisions.md).
  */
-export async function hijack(transport: Transport, req: DockerRequest, host: string): Promise<DockerResponse> {
+export function hijack(transport: Transport, req: DockerRequest, host: string): Promise<DockerResponse> {
+  return withDeadlineSignal(req, async (r) => {
+    const ex = await openExchange(transport, r, host, { Connection: 'Upgrade', Upgrade: 'tcp' });
+    const { statusCode, headers, socket } = ex;
+    if (statusCode === 101 || statusCode === 200) {
+      return { statusCode, headers, socket, request: r };
+    }
+    throw await errorAnswer(ex, r, transport.endpoint);
+  });
+}
+
+/**
+ * Run `fn` with the request's deadline turned into a signal (linked with the caller's).
+ * For connections of their own (hijack, raw streams) the deadline bounds the head only:
+ * the timer goes once `fn` settled; the caller's signal stays linked to the socket.
+ */
+export async function withDeadlineSignal<T>(req: DockerRequest, fn: (req: DockerRequest) => Promise<T>): Promise<T> {
   const deadline = req.deadline;
-  if (!deadline) return hijackWithSignal(transport, req, host);
+  if (!deadline) return fn(req);
   if (deadline.expired) throw deadline.error();
-  // Hijacks are rare: the deadline becomes a signal here (it bounds the head only).
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(deadline.error()), deadline.remaining());
   const signal = req.signal ? AbortSignal.any([req.signal, controller.signal]) : controller.signal;
   try {
-    return await hijackWithSignal(transport, { ...req, signal }, host);
+    return await fn({ ...req, signal });
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function hijackWithSignal(transport: Transport, req: DockerRequest, host: string): Promise<DockerResponse> {
+/** The error class of an error answer, with the daemon's message; closes the connection. */
+export async function errorAnswer(ex: Exchange, req: DockerRequest, endpoint: string): Promise<Error> {
+  const { data, truncated } = await readErrorBody(ex.socket, ex.headers).catch(() => ({ data: Buffer.alloc(0), truncated: false }));
+  ex.socket.destroy();
+  return errorFromStatus(ex.statusCode, data, { operation: req.operation, endpoint, truncated });
+}
+
+/**
+ * Open a fresh connection from the transport, send `req` on it with the given connection
+ * headers and read the response head. The caller's signal destroys the socket until it
+ * closes. Bytes that came with the head are put back on the socket.
+ */
+export async function openExchange(transport: Transport, req: DockerRequest, host: string, connection: Record<string, string>): Promise<Exchange> {
   const endpoint = transport.endpoint;
   if (req.signal?.aborted) throw requestError(req.signal.reason, { operation: req.operation, endpoint, signal: req.signal });
   let socket: Duplex;
@@ -52,8 +86,7 @@ async function hijackWithSignal(transport: Transport, req: DockerRequest, host: 
   const headers = mergeHeaders(
     {
       Host: host,
-      Connection: 'Upgrade',
-      Upgrade: 'tcp',
+      ...connection,
       ...(contentType ? { 'Content-Type': contentType } : {}),
       'Content-Length': String(length ?? 0),
     },
@@ -70,20 +103,13 @@ async function hijackWithSignal(transport: Transport, req: DockerRequest, host: 
   head += '\r\n';
   socket.write(body === undefined ? head : Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body as string | Uint8Array)]));
 
-  let parsed: ParsedHead;
   try {
-    parsed = await readHead(socket, req);
+    const parsed = await readHead(socket, req);
+    return { socket, statusCode: parsed.statusCode, headers: parsed.headers };
   } catch (err) {
     socket.destroy();
     throw err instanceof ProtocolError || err instanceof AbortError ? err : requestError(err, { operation: req.operation, endpoint, signal: req.signal });
   }
-  const { statusCode, headers: resHeaders } = parsed;
-  if (statusCode === 101 || statusCode === 200) {
-    return { statusCode, headers: resHeaders, socket, request: req };
-  }
-  const { data, truncated } = await readErrorBody(socket, resHeaders).catch(() => ({ data: Buffer.alloc(0), truncated: false }));
-  socket.destroy();
-  throw errorFromStatus(statusCode, data, { operation: req.operation, endpoint, truncated });
 }
 
 interface ParsedHead {

@@ -290,7 +290,14 @@ describe('req.deadline and req.signal in the terminal handler (scripted server: 
   });
 });
 
-describe('streamed bodies (scripted server: a daemon flushing thousands of tiny chunks)', () => {
+// GET streams are read by hand on a connection of their own (raw-stream.ts); other streams
+// (POST: pull, build) go through undici (dispatch.ts). Both must behave the same.
+const paths = [
+  ['GET (read by hand)', 'GET'],
+  ['POST (through undici)', 'POST'],
+] as const;
+
+describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing thousands of tiny chunks)', (_label, method) => {
   it('hands the consumer one chunk per socket read, not one per HTTP chunk, with every byte in order', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `line ${i}\n`);
     const s = await serve((_h, socket) => {
@@ -305,7 +312,7 @@ describe('streamed bodies (scripted server: a daemon flushing thousands of tiny 
       burst();
     });
     pipeline = createPipeline({ transport: s.transport });
-    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream' }));
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream', method }));
     const chunks: Buffer[] = [];
     for await (const c of res.stream!) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe(lines.join(''));
@@ -327,13 +334,98 @@ describe('streamed bodies (scripted server: a daemon flushing thousands of tiny 
       pump();
     });
     pipeline = createPipeline({ transport: s.transport });
-    const res = await pipeline.send(req({ operation: 'ContainerExport', response: 'stream' }));
+    const res = await pipeline.send(req({ operation: 'ContainerExport', response: 'stream', method }));
     await new Promise((r) => setTimeout(r, 300)); // nobody reads
     expect(res.stream!.readableLength).toBeLessThanOrEqual(256 * 1024);
     expect(written).toBeLessThan(total); // the server is held back by the socket buffers
     let got = 0;
     for await (const c of res.stream!) got += (c as Buffer).length;
     expect(got).toBe(total);
+  });
+});
+
+describe('GET streams read by hand (scripted server: framings and failures a real daemon does not send)', () => {
+  const logs = (over: Partial<DockerRequest> = {}) => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream', ...over });
+  const readAll = async (stream: NodeJS.ReadableStream): Promise<{ text: string; error: unknown }> => {
+    let text = '';
+    try {
+      for await (const c of stream) text += String(c);
+      return { text, error: undefined };
+    } catch (error) {
+      return { text, error };
+    }
+  };
+
+  it('asks for Connection: close on a connection of its own, and closes it at the end of a chunked body', async () => {
+    let head = '';
+    let closed!: Promise<void>;
+    const s = await serve((h, socket) => {
+      head = h;
+      closed = new Promise((resolve) => socket.once('close', () => resolve()));
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs({ query: { follow: true } }));
+    expect(await readAll(res.stream!)).toEqual({ text: 'hello', error: undefined });
+    expect(head).toMatch(/^GET \/containers\/x\/logs\?follow=1 HTTP\/1\.1\r\n/);
+    expect(head).toMatch(/\r\nConnection: close(\r\n|$)/);
+    await closed;
+  });
+
+  it('reads a Content-Length body exactly, and a body with neither length nor chunks to the end of the connection', async () => {
+    const s = await serve((h, socket) => {
+      if (h.includes('/sized')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA');
+      else socket.end('HTTP/1.1 200 OK\r\n\r\nuntil the end');
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    expect(await readAll((await pipeline.send(logs({ path: '/sized' }))).stream!)).toEqual({ text: 'hello', error: undefined });
+    expect(await readAll((await pipeline.send(logs({ path: '/eof' }))).stream!)).toEqual({ text: 'until the end', error: undefined });
+  });
+
+  it('a chunked body cut before its last chunk is a ConnectionError after the bytes that came', async () => {
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+      setTimeout(() => socket.end(), 20);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const { text, error } = await readAll((await pipeline.send(logs())).stream!);
+    expect(text).toBe('hello');
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain('ContainerLogs');
+  });
+
+  it('malformed chunk framing is a ProtocolError from the stream', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n'));
+    pipeline = createPipeline({ transport: s.transport });
+    const { error } = await readAll((await pipeline.send(logs())).stream!);
+    expect(error).toBeInstanceOf(ProtocolError);
+  });
+
+  it('an error answer is the error class of its status with the daemon message', async () => {
+    const s = await serve((_h, socket) => {
+      const body = '{"message":"No such container: x"}';
+      socket.write(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline.send(logs()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).daemonMessage).toBe('No such container: x');
+  });
+
+  it('the caller aborting mid-body ends the stream with an AbortError and closes the connection', async () => {
+    let closed!: Promise<void>;
+    const s = await serve((_h, socket) => {
+      closed = new Promise((resolve) => socket.once('close', () => resolve()));
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const controller = new AbortController();
+    const res = await pipeline.send(logs({ signal: controller.signal }));
+    const it = res.stream![Symbol.asyncIterator]();
+    expect(String((await it.next()).value)).toBe('hello');
+    controller.abort();
+    expect(await it.next().catch((e: unknown) => e)).toBeInstanceOf(AbortError);
+    await closed;
   });
 });
 

@@ -5,6 +5,7 @@ import { assertTransport, type Transport } from '../transport.js';
 import type { Handler } from '../types.js';
 import { send } from './dispatch.js';
 import { hijack } from './hijack.js';
+import { rawStream } from './raw-stream.js';
 
 export interface TransportHandlerOptions {
   /** Upper bound on pooled connections to the daemon. Default 16. */
@@ -57,6 +58,11 @@ export function createTransportHandler(transport: Transport, options: TransportH
       return Promise.reject(connectError(Object.assign(new Error('client closed'), { code: 'ECLIENTCLOSED' }), endpoint, transport.kind));
     }
     if (req.response === 'hijack') return hijack(transport, req, host);
+    // A streamed answer to a GET (logs, stats, events, export) is read by hand on a
+    // connection of its own: see raw-stream.ts.
+    if (req.response === 'stream' && req.method === 'GET' && (req.body === undefined || req.body === null)) {
+      return rawStream(transport, req, host);
+    }
     return send(pool, req, endpoint);
   };
 
