@@ -29,7 +29,7 @@ const DOCKLINE = 'dockline logs()';
 const DOCKERODE = 'dockerode + demuxStream';
 const NAIVE = 'undici + plain loop';
 const READ = 'undici, read only (no demux)';
-const PACED = 'socket paced 1 ms, read only (experiment)';
+const PACED = 'bare socket paced 1 ms, read only (floor)';
 
 /**
  * The floor with fewer wakeups: a bare socket (HTTP/1.1, Connection: close) whose reads are
@@ -164,8 +164,9 @@ export const logsWorkload: Workload = {
           `Client CPU is process.cpuUsage() around one whole read. dockline is logs() with the default middleware; ` +
           `dockerode is container.logs() and modem.demuxStream(); "plain loop" is undici with a hand-written demuxer; ` +
           `"read only" reads the body without demultiplexing (the floor for a client that reads as data arrives); ` +
-          `"socket paced" is an experiment, not a client: a bare socket that waits 1 ms after each small read, so that the ` +
-          `kernel gathers the daemon's many small writes into fewer reads.`,
+          `"bare socket paced" is not a client but the floor of one that paces its reads as dockline does: a bare socket ` +
+          `that waits 1 ms after each small read, so that the kernel gathers the daemon's many small writes into fewer ` +
+          `reads, and counts bytes without parsing HTTP or demultiplexing.`,
         tables: [table(small, `37-byte lines, ${formatBytes(smallBytes)}`), table(big, `1 MiB lines, ${formatBytes(bigBytes)}`)],
         checks: [
           check(`logs 37-byte lines: client CPU <= 0.45x dockerode`, cpuRatio(small, DOCKLINE), '<=', 0.45),

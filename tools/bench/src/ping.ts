@@ -38,6 +38,21 @@ export const BARE = 'dockline, no middleware';
 export const OTEL = 'dockline + OTel SDK';
 export const DOCKERODE = 'dockerode';
 export const RAW_SIGNAL = 'undici (raw) + AbortSignal';
+export const RAW_DISPATCH = 'undici dispatch (raw)';
+
+/** GET path with undici's lowest-level API: a handler that drops the body (what dockline's core uses). */
+function dispatchPing(pool: Pool, path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    pool.dispatch(
+      { method: 'GET', path },
+      {
+        onResponseData() {},
+        onResponseEnd: () => resolve(),
+        onResponseError: (_controller: unknown, err: Error) => reject(err),
+      } as unknown as Parameters<Pool['dispatch']>[1],
+    );
+  });
+}
 
 /** n calls of op, `width` at a time (1: sequential). */
 export async function runConcurrent(op: Op, n: number, width: number): Promise<void> {
@@ -182,6 +197,11 @@ export const pingWorkload: Workload = {
           await res.body.dump();
         },
       },
+      {
+        // undici's lowest-level API, which dockline's core is built on: the floor below raw request().
+        name: RAW_DISPATCH,
+        op: () => dispatchPing(pool, rawPath),
+      },
       { name: DOCKLINE, op: () => dl.ping() },
       { name: BARE, op: () => bare.ping() },
       { name: OTEL, op: () => withOtel.ping(), enter: () => sdk.enable(), leave: () => sdk.disable() },
@@ -212,8 +232,9 @@ export const pingWorkload: Workload = {
           `dockline is createClient() with the default middleware (tracing with no SDK, timeout, retry, version negotiation); ` +
           `"no middleware" is a pipeline with an empty middleware array; "+ OTel SDK" registers a tracer provider ` +
           `(batch span processor), meter provider, W3C propagator and async context whose exporters drop everything. ` +
-          `"undici (raw) + AbortSignal" is raw undici given a fresh AbortController's signal per request, as the timeout ` +
-          `middleware gives core.`,
+          `"undici (raw) + AbortSignal" is raw undici given a fresh AbortController's signal per request (what a deadline ` +
+          `per call costs when done with a signal). "undici dispatch (raw)" is undici's lowest-level API with a handler ` +
+          `that drops the body: what dockline's core is built on, and a floor below raw request().`,
         tables: [table(seq, 'sequential'), table(par, '16 in parallel'), overSocket, breakdown],
         checks: [
           ...checks(seq, 'sequential'),
