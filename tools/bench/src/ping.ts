@@ -46,6 +46,7 @@ function dispatchPing(pool: Pool, path: string): Promise<void> {
     pool.dispatch(
       { method: 'GET', path },
       {
+        onRequestStart() {},
         onResponseData() {},
         onResponseEnd: () => resolve(),
         onResponseError: (_controller: unknown, err: Error) => reject(err),
