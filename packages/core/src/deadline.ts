@@ -24,10 +24,13 @@ export class Deadline {
     this.at = performance.now() + ms;
   }
 
-  /** Milliseconds left (0 once passed). */
+  /**
+   * Whole milliseconds left, rounded up (0 once passed). Whole: Node keeps one timer list
+   * per distinct duration, so concurrent calls with the same limit share one.
+   */
   remaining(): number {
     const left = this.at - performance.now();
-    return left > 0 ? left : 0;
+    return left > 0 ? Math.ceil(left) : 0;
   }
 
   /** The deadline passed, or a timer set for it fired (Node timers may fire up to 1 ms early). */
