@@ -4,6 +4,7 @@ import { connectError, requestError } from '../connection-errors.js';
 import { MAX_ERROR_BODY_BYTES, errorFromStatus } from '../status-to-error.js';
 import type { Transport } from '../transport.js';
 import type { DockerRequest, DockerResponse } from '../types.js';
+import { ChunkedDecoder } from './chunked.js';
 import { encodeBody, encodeQuery, mergeHeaders } from './encode.js';
 
 const MAX_HEAD_BYTES = 64 * 1024; // a response head larger than this is not a Docker daemon
@@ -188,42 +189,20 @@ function parseHead(text: string, operation: string): ParsedHead {
   return { statusCode: Number(m[1]), headers };
 }
 
-/** Error answers to a hijack request are ordinary HTTP bodies (length, chunked or to EOF). */
+/** Error answers on a connection of our own are ordinary HTTP bodies (length, chunked or to EOF), read up to the cap. */
 async function readErrorBody(socket: Duplex, headers: Record<string, string>): Promise<{ data: Buffer; truncated: boolean }> {
+  const declared = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
+  const decoder = /chunked/i.test(headers['transfer-encoding'] ?? '') ? new ChunkedDecoder('error answer') : undefined;
   const parts: Buffer[] = [];
   let size = 0;
-  const declared = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
-  const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
-  const END = Buffer.from('\r\n0\r\n\r\n');
-  let tail: Buffer = Buffer.alloc(0); // the last few bytes, so the end marker is found across chunks
   for await (const chunk of socket as AsyncIterable<Buffer>) {
-    parts.push(chunk);
-    size += chunk.length;
-    if (declared !== undefined && size >= declared) break;
-    if (chunked) {
-      // Only the seam with the previous chunk is copied, never the backlog.
-      const seam = Buffer.concat([tail, chunk.subarray(0, END.length - 1)]);
-      if (seam.includes(END) || chunk.includes(END)) break;
-      tail = chunk.length >= END.length - 1 ? chunk.subarray(-(END.length - 1)) : Buffer.concat([tail, chunk]).subarray(-(END.length - 1));
-    }
-    if (size > MAX_ERROR_BODY_BYTES + 64 * 1024) break;
+    let piece = decoder ? decoder.decode(chunk) : chunk;
+    if (declared !== undefined && size + piece.length > declared) piece = piece.subarray(0, declared - size);
+    parts.push(piece);
+    size += piece.length;
+    if (decoder?.done || (declared !== undefined && size >= declared) || size > MAX_ERROR_BODY_BYTES) break;
   }
-  let data: Buffer = Buffer.concat(parts, size);
-  if (chunked) data = dechunk(data);
+  const data = Buffer.concat(parts, size);
   const truncated = data.length > MAX_ERROR_BODY_BYTES;
   return { data: truncated ? data.subarray(0, MAX_ERROR_BODY_BYTES) : data, truncated };
-}
-
-function dechunk(data: Buffer): Buffer {
-  const out: Uint8Array[] = [];
-  let pos = 0;
-  while (pos < data.length) {
-    const lineEnd = data.indexOf('\r\n', pos);
-    if (lineEnd === -1) break;
-    const len = parseInt(data.subarray(pos, lineEnd).toString('latin1'), 16);
-    if (!Number.isFinite(len) || len === 0) break;
-    out.push(data.subarray(lineEnd + 2, lineEnd + 2 + len));
-    pos = lineEnd + 2 + len + 2;
-  }
-  return Buffer.concat(out);
 }
