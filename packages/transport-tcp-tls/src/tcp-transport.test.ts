@@ -203,6 +203,12 @@ describe('connect() against local test servers', () => {
     }
   });
 
+  it('plain TCP sockets stop reading from the kernel once one chunk is buffered (read pacing needs it)', async () => {
+    const socket = await tcpTransport({ host: '127.0.0.1', port: silent.port }).connect({});
+    expect(socket.readableHighWaterMark).toBe(1);
+    socket.destroy();
+  });
+
   it('a handshake that never finishes times out with a ConnectionError that says so', async () => {
     const t = tcpTransport({ host: '127.0.0.1', port: silent.port, tls: {}, connectTimeoutMs: 300 });
     const err = await rejection(t.connect({}));

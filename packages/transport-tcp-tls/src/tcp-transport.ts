@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   checkServerIdentity,
@@ -122,7 +122,10 @@ function openSocket(o: OpenOptions): Promise<Duplex> {
         checkServerIdentity: (_hostname: string, cert: PeerCertificate) => checkServerIdentity(identity, cert),
       });
     } else {
-      socket = netConnect({ host: o.host, port: o.port });
+      // A 1-byte high-water mark, as the unix transport: a socket paused by core's read pacing
+      // stops reading from the kernel (docs/decisions.md). TLS sockets keep Node's default:
+      // their option sets the writable side's mark too.
+      socket = netConnect({ host: o.host, port: o.port, readableHighWaterMark: 1 } as NetConnectOpts);
     }
 
     let tcpConnected = false;
