@@ -18,6 +18,14 @@ export interface Transport {
   /** `network.transport` span attribute: 'unix' | 'tcp' | 'pipe'... */
   readonly networkTransport?: string;
   /**
+   * `true` when a connection is cheap to open (a unix socket, plain TCP): core then reads
+   * each streamed GET answer (logs, stats, events, export) on a connection of its own,
+   * decoding it by hand, which costs about half the CPU on chatty streams. Leave it unset
+   * when connect() is costly (a TLS handshake, an SSH channel, a process): those streams
+   * then share the pooled keep-alive connections. See docs/transports.md.
+   */
+  readonly dedicatedStreams?: boolean;
+  /**
    * Open a fresh connection. Reject with a `ConnectionError` (or any error: core wraps
    * it) when the daemon cannot be reached. Honour `signal` if you can.
    */

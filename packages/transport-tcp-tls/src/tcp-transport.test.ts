@@ -15,6 +15,7 @@ describe('tcpTransport options', () => {
     expect(t.endpoint).toBe('tcp://docker.example:2375');
     expect(t.host).toBe('docker.example:2375');
     expect(t.networkTransport).toBe('tcp');
+    expect(t.dedicatedStreams).toBe(true); // connects are cheap: logs get connections of their own
   });
 
   it('describes a TLS transport (endpoint keeps the DOCKER_HOST spelling)', () => {
@@ -22,6 +23,7 @@ describe('tcpTransport options', () => {
     expect(t.kind).toBe('tls');
     expect(t.endpoint).toBe('tcp://docker.example:2376');
     expect(t.host).toBe('docker.example:2376');
+    expect(t.dedicatedStreams).toBe(false); // a handshake per stream would cost more than it saves
   });
 
   it('brackets IPv6 addresses in endpoint and Host, with or without brackets given', () => {

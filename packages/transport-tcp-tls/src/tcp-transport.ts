@@ -70,6 +70,8 @@ export function tcpTransport(options: TcpTransportOptions): Transport {
     endpoint,
     host: hostPort,
     networkTransport: 'tcp',
+    // Plain TCP connects cheaply; a TLS handshake does not, so TLS streams share pooled connections.
+    dedicatedStreams: !useTls,
     connect({ signal } = {}) {
       return openSocket({ host, port, endpoint, kind, connectTimeoutMs, tls: tlsSetup, signal });
     },

@@ -86,7 +86,9 @@ describe('unix transport errors', () => {
     const server = createServer((c) => c.end());
     await new Promise<void>((resolve) => server.listen(path, resolve));
     try {
-      const socket = await unixTransport({ socketPath: path }).connect({});
+      const transport = unixTransport({ socketPath: path });
+      expect(transport.dedicatedStreams).toBe(true);
+      const socket = await transport.connect({});
       expect(socket.readableHighWaterMark).toBe(1);
       socket.destroy();
     } finally {

@@ -27,7 +27,10 @@ afterEach(async () => {
 });
 
 /** Serve each connection with `onRequest(head, socket)` once a request head arrived. */
-async function serve(onRequest: (head: string, socket: Socket) => void): Promise<{ transport: Transport; connections: () => number; bytesSent: () => number }> {
+async function serve(
+  onRequest: (head: string, socket: Socket) => void,
+  options: { dedicatedStreams?: boolean } = {},
+): Promise<{ transport: Transport; connections: () => number; bytesSent: () => number }> {
   const path = join(dir, `s${n++}.sock`);
   let connections = 0;
   let bytesSent = 0;
@@ -54,6 +57,7 @@ async function serve(onRequest: (head: string, socket: Socket) => void): Promise
   const transport: Transport = {
     kind: 'unix',
     endpoint: `unix://${path}`,
+    dedicatedStreams: options.dedicatedStreams,
     connect: () =>
       new Promise<Duplex>((resolve, reject) => {
         const s = connect(path);
@@ -290,17 +294,20 @@ describe('req.deadline and req.signal in the terminal handler (scripted server: 
   });
 });
 
-// GET streams are read by hand on a connection of their own (raw-stream.ts); other streams
-// (POST: pull, build) go through undici (dispatch.ts). Both must behave the same.
+// GET streams over a transport with dedicatedStreams are read by hand on a connection of
+// their own (raw-stream.ts); other streams go through undici (dispatch.ts). Both must behave
+// the same.
 const paths = [
-  ['GET (read by hand)', 'GET'],
-  ['POST (through undici)', 'POST'],
+  ['GET, dedicated streams (read by hand)', 'GET', true],
+  ['GET, pooled (through undici)', 'GET', false],
+  ['POST, dedicated streams (through undici)', 'POST', true],
 ] as const;
 
-describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing thousands of tiny chunks)', (_label, method) => {
+describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing thousands of tiny chunks)', (_label, method, dedicatedStreams) => {
+  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { dedicatedStreams });
   it('hands the consumer one chunk per socket read, not one per HTTP chunk, with every byte in order', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `line ${i}\n`);
-    const s = await serve((_h, socket) => {
+    const s = await serveHere((_h, socket) => {
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
       let i = 0;
       // Bursts of small HTTP chunks, as the daemon writes log lines: one write each.
@@ -322,7 +329,7 @@ describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing th
   it('a consumer that stops reading pauses the daemon: the stream buffers about its high-water mark, not the whole body', async () => {
     const total = 8 * 1024 * 1024;
     let written = 0;
-    const s = await serve((_h, socket) => {
+    const s = await serveHere((_h, socket) => {
       socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
       const block = Buffer.alloc(64 * 1024, 120);
       const pump = () => {
@@ -345,6 +352,7 @@ describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing th
 });
 
 describe('GET streams read by hand (scripted server: framings and failures a real daemon does not send)', () => {
+  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { dedicatedStreams: true });
   const logs = (over: Partial<DockerRequest> = {}) => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream', ...over });
   const readAll = async (stream: NodeJS.ReadableStream): Promise<{ text: string; error: unknown }> => {
     let text = '';
@@ -356,10 +364,24 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
     }
   };
 
+  it('without dedicatedStreams, GET streams share the pooled keep-alive connection instead', async () => {
+    const heads: string[] = [];
+    const s = await serve((h, socket) => {
+      heads.push(h);
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    for (let i = 0; i < 3; i++) expect((await readAll((await pipeline.send(logs())).stream!)).text).toBe('hello');
+    // undici may open a second socket when the next request is queued in the same tick the
+    // previous response ends; a connection per stream would be 3.
+    expect(s.connections()).toBeLessThan(3);
+    expect(heads.some((h) => /connection: close/i.test(h))).toBe(false);
+  });
+
   it('asks for Connection: close on a connection of its own, and closes it at the end of a chunked body', async () => {
     let head = '';
     let closed!: Promise<void>;
-    const s = await serve((h, socket) => {
+    const s = await serveHere((h, socket) => {
       head = h;
       closed = new Promise((resolve) => socket.once('close', () => resolve()));
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
@@ -373,7 +395,7 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
   });
 
   it('reads a Content-Length body exactly, and a body with neither length nor chunks to the end of the connection', async () => {
-    const s = await serve((h, socket) => {
+    const s = await serveHere((h, socket) => {
       if (h.includes('/sized')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA');
       else socket.end('HTTP/1.1 200 OK\r\n\r\nuntil the end');
     });
@@ -383,7 +405,7 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
   });
 
   it('a chunked body cut before its last chunk is a ConnectionError after the bytes that came', async () => {
-    const s = await serve((_h, socket) => {
+    const s = await serveHere((_h, socket) => {
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
       setTimeout(() => socket.end(), 20);
     });
@@ -395,14 +417,14 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
   });
 
   it('malformed chunk framing is a ProtocolError from the stream', async () => {
-    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n'));
+    const s = await serveHere((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n'));
     pipeline = createPipeline({ transport: s.transport });
     const { error } = await readAll((await pipeline.send(logs())).stream!);
     expect(error).toBeInstanceOf(ProtocolError);
   });
 
   it('an error answer is the error class of its status with the daemon message', async () => {
-    const s = await serve((_h, socket) => {
+    const s = await serveHere((_h, socket) => {
       const body = '{"message":"No such container: x"}';
       socket.write(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     });
@@ -414,7 +436,7 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
 
   it('the caller aborting mid-body ends the stream with an AbortError and closes the connection', async () => {
     let closed!: Promise<void>;
-    const s = await serve((_h, socket) => {
+    const s = await serveHere((_h, socket) => {
       closed = new Promise((resolve) => socket.once('close', () => resolve()));
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
     });

@@ -32,6 +32,7 @@ export function createTransportHandler(transport: Transport, options: TransportH
   assertTransport(transport);
   const endpoint = transport.endpoint;
   const host = transport.host ?? 'localhost';
+  const dedicatedStreams = transport.dedicatedStreams === true;
   const connections = options.connections ?? 16;
   if (!Number.isInteger(connections) || connections < 1) {
     throw new TypeError(`dockline: connections must be a positive integer, got ${String(options.connections)}`);
@@ -59,8 +60,8 @@ export function createTransportHandler(transport: Transport, options: TransportH
     }
     if (req.response === 'hijack') return hijack(transport, req, host);
     // A streamed answer to a GET (logs, stats, events, export) is read by hand on a
-    // connection of its own: see raw-stream.ts.
-    if (req.response === 'stream' && req.method === 'GET' && (req.body === undefined || req.body === null)) {
+    // connection of its own when connections are cheap: see raw-stream.ts.
+    if (dedicatedStreams && req.response === 'stream' && req.method === 'GET' && (req.body === undefined || req.body === null)) {
       return rawStream(transport, req, host);
     }
     return send(pool, req, endpoint);
