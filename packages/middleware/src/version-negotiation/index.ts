@@ -139,9 +139,9 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
 
   const middleware = function versionNegotiationMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
     // Known version and nothing to check: the path every request takes after the first.
-    const known = pinned !== undefined ? undefined : settled;
-    if (known !== undefined && announced && req.minApiVersion === undefined) {
-      return next({ ...req, path: `/v${known.version}${req.path}`, apiVersion: known.version });
+    const version = pinned ?? settled?.version;
+    if (version !== undefined && announced && req.minApiVersion === undefined) {
+      return next({ ...req, path: `/v${version}${req.path}`, apiVersion: version });
     }
     return negotiated(req, next);
   };
