@@ -19,11 +19,12 @@ const PACE_MS = 1;
 
 /**
  * A GET whose answer is a stream (logs, stats, events, export...), on a connection of its
- * own rather than through undici (only for transports with `dedicatedStreams`): the daemon sends every log line as its own flushed
- * HTTP chunk, and undici calls back into JavaScript once per chunk (~1 µs each, a million
- * times for 37 MiB of short lines). Here a 64 KiB read of ~1,400 chunks is decoded in one
- * loop and pushed as one buffer. The connection is closed when the body ends
- * (`Connection: close`), as a hijacked one is. See docs/decisions.md.
+ * own rather than through undici (for transports with `dedicatedStreams` only). The daemon
+ * sends every log line as its own flushed HTTP chunk, and undici calls back into
+ * JavaScript once per chunk (~1 µs each, a million times for 37 MiB of short lines). Here
+ * a 64 KiB read of ~1,400 chunks is decoded in one loop and pushed as one buffer. The
+ * connection is closed when the body ends (`Connection: close`), as a hijacked one is.
+ * See docs/decisions.md.
  */
 export function rawStream(transport: Transport, req: DockerRequest, host: string): Promise<DockerResponse> {
   return withDeadlineSignal(req, async (r) => {
