@@ -1,4 +1,4 @@
-// runHijackedSession / copyRaw over a real socket pair (a local unix server plays the
+// runHijackedSession / core's copyStream over a real socket pair (a local unix server plays the
 // daemon after the 101 head). No Docker needed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, DockerError, ServerError } from '@dockline/core';
-import { copyRaw } from './copy-raw.js';
+import { AbortError, copyStream, DockerError, ServerError } from '@dockline/core';
 import { runHijackedSession } from './hijacked-session.js';
 
 function frame(stream: number, payload: string | Buffer): Buffer {
@@ -179,7 +178,7 @@ describe('runHijackedSession', () => {
   });
 });
 
-describe('copyRaw', () => {
+describe('copyStream (core; TTY output)', () => {
   it('waits for drain (backpressure) and keeps every byte in order', async () => {
     const parts = Array.from({ length: 200 }, (_, i) => Buffer.from(`${i},`));
     const sink = new Sink(1);
@@ -192,7 +191,7 @@ describe('copyRaw', () => {
         }
       })(),
     );
-    await copyRaw(source, sink);
+    await copyStream(source, sink);
     expect(Buffer.concat(sink.chunks).toString()).toBe(parts.join(''));
     expect(maxBuffered).toBeLessThanOrEqual(16 + 4); // never far past the writable's highWaterMark
   });
@@ -200,7 +199,7 @@ describe('copyRaw', () => {
   it('a destination closed early rejects and closes the source', async () => {
     const source = new PassThrough();
     const sink = new Sink();
-    const p = copyRaw(source, sink);
+    const p = copyStream(source, sink);
     source.write('a');
     setTimeout(() => sink.destroy(), 10);
     await expect(p).rejects.toThrow(/closed before the stream ended/);

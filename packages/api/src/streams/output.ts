@@ -1,5 +1,4 @@
-import { demuxStream } from '@dockline/core';
-import { copyRaw } from './copy-raw.js';
+import { copyStream, demuxStream } from '@dockline/core';
 import { flushWritable } from './flush.js';
 import type { StreamOptions } from './stream-options.js';
 
@@ -15,7 +14,7 @@ export async function copyOutput(
   tty: boolean,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  if (tty) await copyRaw(source, streams.stdout, { signal });
+  if (tty) await copyStream(source, streams.stdout, { signal });
   else await demuxStream(source, { stdout: streams.stdout, stderr: streams.stderr }, { signal });
   await Promise.all([
     flushWritable(streams.stdout, 'the stdout destination'),

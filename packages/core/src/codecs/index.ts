@@ -7,6 +7,7 @@ export {
   type DemuxStreamOptions,
   type DemuxStreamOutputs,
 } from './stdcopy.js';
+export { copyStream, type CopyStreamOptions } from './pump.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   JsonLinesDecoder,

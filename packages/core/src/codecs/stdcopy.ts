@@ -16,6 +16,7 @@
  * chunk are copied together into one buffer: see {@link StdcopyDemuxerOptions.batch}).
  */
 import type { Writable } from 'node:stream';
+import { pump } from './pump.js';
 import { AbortError, DockerError, ProtocolError, ServerError } from '../errors.js';
 import { toBuffer } from './bytes.js';
 import { redactText } from '../redact.js';
@@ -311,57 +312,13 @@ export interface DemuxStreamOptions {
  * failure; the source is closed (its iterator's `return()`, and `destroy()` for a Readable that
  * was being read).
  */
-export async function demuxStream(
+export function demuxStream(
   source: AsyncIterable<Buffer | Uint8Array>,
   outputs: DemuxStreamOutputs,
   options: DemuxStreamOptions = {},
 ): Promise<void> {
-  const { signal } = options;
-  if (signal?.aborted) throw abortError(signal);
-
   const stdout = outputs.stdout ?? null;
   const stderr = outputs.stderr ?? null;
-  const targets: Writable[] = [];
-  if (stdout !== null) targets.push(stdout);
-  if (stderr !== null && stderr !== stdout) targets.push(stderr);
-  const label = (w: Writable): string =>
-    w === stdout && w === stderr ? 'the stdout/stderr destination' : w === stdout ? 'the stdout destination' : 'the stderr destination';
-
-  // One failure slot; whatever is being awaited (source or drain or finish) is woken by it.
-  let failure: unknown;
-  let wake: ((error: unknown) => void) | null = null;
-  const fail = (error: unknown): void => {
-    if (failure !== undefined) return;
-    failure = error;
-    wake?.(error);
-  };
-
-  const onAbort = (): void => fail(abortError(signal!));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const detach: (() => void)[] = [];
-  for (const w of targets) {
-    const onError = (err: unknown): void => fail(failedError(label(w), err));
-    const onClose = (): void => {
-      if (!w.writableFinished) fail(closedError(w, label(w)));
-    };
-    w.on('error', onError);
-    w.on('close', onClose);
-    detach.push(() => {
-      w.off('error', onError);
-      w.off('close', onClose);
-    });
-  }
-
-  const wait = <T>(start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      if (failure !== undefined) {
-        reject(failure);
-        return;
-      }
-      wake = reject;
-      start(resolve, reject);
-    });
-
   const demuxer = new StdcopyDemuxer(
     (stream, chunk) => {
       const w = stream === 2 ? stderr : stdout;
@@ -369,85 +326,11 @@ export async function demuxStream(
     },
     { batch: options.batch ?? true },
   );
-
-  const iterator = source[Symbol.asyncIterator]();
-  let sourceDone = false;
-  let pulling = false;
-  try {
-    for (;;) {
-      pulling = true;
-      const result = await wait<IteratorResult<Buffer | Uint8Array>>((resolve, reject) => {
-        iterator.next().then(resolve, reject);
-      }).finally(() => {
-        wake = null;
-      });
-      pulling = false;
-      if (result.done === true) {
-        sourceDone = true;
-        break;
-      }
-      demuxer.push(result.value);
-      if (failure !== undefined) throw failure;
-      for (const w of targets) {
-        if (w.destroyed) fail(closedError(w, label(w)));
-        else if (w.writableNeedDrain) await waitForEvent(w, 'drain');
-      }
-      if (failure !== undefined) throw failure;
-    }
-    demuxer.end();
-    if (options.end === true) {
-      for (const w of targets) w.end();
-      for (const w of targets) if (!w.writableFinished) await waitForEvent(w, 'finish');
-    }
-    if (failure !== undefined) throw failure;
-  } catch (error) {
-    if (!sourceDone) closeSource(source, iterator, pulling);
-    throw error;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    for (const off of detach) off();
-  }
-
-  function waitForEvent(w: Writable, event: 'drain' | 'finish'): Promise<void> {
-    let listener: (() => void) | undefined;
-    return wait<void>((resolve) => {
-      listener = resolve;
-      w.on(event, listener);
-    }).finally(() => {
-      wake = null;
-      if (listener !== undefined) w.off(event, listener);
-    });
-  }
-}
-
-function closeSource(source: unknown, iterator: AsyncIterator<unknown>, pulling: boolean): void {
-  // With a next() pending, an async generator queues return() behind it (possibly forever):
-  // destroy a Readable source so that the read settles and the socket is released.
-  if (pulling) {
-    const s = source as { destroy?: unknown; destroyed?: unknown };
-    if (typeof s.destroy === 'function' && s.destroyed !== true) (s.destroy as () => void)();
-  }
-  try {
-    const r = iterator.return?.();
-    if (r !== undefined) r.then(undefined, () => undefined);
-  } catch {
-    // The source's return() failing must not mask the original error.
-  }
-}
-
-function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('demuxStream aborted', { cause: signal.reason });
-}
-
-function failedError(label: string, cause: unknown): DockerError {
-  return new DockerError(`demuxStream: ${label} failed: ${errorMessage(cause)}`, { cause });
-}
-
-function closedError(w: Writable, label: string): DockerError {
-  if (w.errored) return failedError(label, w.errored);
-  return new DockerError(`demuxStream: ${label} was closed before the stream ended`);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return pump(source, { stdout, stderr }, {
+    name: 'demuxStream',
+    signal: options.signal,
+    end: options.end,
+    consume: (chunk) => demuxer.push(chunk),
+    finish: () => demuxer.end(),
+  });
 }

@@ -1,0 +1,177 @@
+import type { Writable } from 'node:stream';
+import { AbortError, DockerError } from '../errors.js';
+
+export interface PumpOutputs {
+  stdout: Writable | null;
+  stderr: Writable | null;
+}
+
+export interface PumpSpec {
+  /** Names the caller in errors ("demuxStream aborted"). */
+  name: string;
+  signal: AbortSignal | undefined;
+  end: boolean | undefined;
+  /** Hands one source chunk to the outputs (synchronously; may throw a codec error). */
+  consume: (chunk: Buffer | Uint8Array) => void;
+  /** Runs once the source ended cleanly (may throw: a frame cut short). */
+  finish: () => void;
+}
+
+/**
+ * The loop behind demuxStream and copyStream: read `source` to its end, hand each chunk to
+ * `consume`, and before reading on wait for 'drain' on every output whose buffer is full.
+ * One failure slot: an abort, an output that errors or closes early, wakes whatever is
+ * being awaited. On failure the source is closed and the outputs are left as they are.
+ */
+export async function pump(source: AsyncIterable<Buffer | Uint8Array>, outputs: PumpOutputs, spec: PumpSpec): Promise<void> {
+  const { signal, name } = spec;
+  if (signal?.aborted) throw abortError(name, signal);
+  const { stdout, stderr } = outputs;
+  const targets: Writable[] = [];
+  if (stdout !== null) targets.push(stdout);
+  if (stderr !== null && stderr !== stdout) targets.push(stderr);
+  const label = (w: Writable): string =>
+    w === stdout && w === stderr ? 'the stdout/stderr destination' : w === stdout ? 'the stdout destination' : 'the stderr destination';
+
+  let failure: unknown;
+  let wake: ((error: unknown) => void) | null = null;
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = error;
+    wake?.(error);
+  };
+
+  const onAbort = (): void => fail(abortError(name, signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const detach: (() => void)[] = [];
+  for (const w of targets) {
+    const onError = (err: unknown): void => fail(failedError(name, label(w), err));
+    const onClose = (): void => {
+      if (!w.writableFinished) fail(closedError(name, w, label(w)));
+    };
+    w.on('error', onError);
+    w.on('close', onClose);
+    detach.push(() => {
+      w.off('error', onError);
+      w.off('close', onClose);
+    });
+  }
+
+  const wait = <T>(start: (resolve: (value: T) => void, reject: (error: unknown) => void) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (failure !== undefined) {
+        reject(failure);
+        return;
+      }
+      wake = reject;
+      start(resolve, reject);
+    });
+
+  const iterator = source[Symbol.asyncIterator]();
+  let sourceDone = false;
+  let pulling = false;
+  try {
+    for (;;) {
+      pulling = true;
+      const result = await wait<IteratorResult<Buffer | Uint8Array>>((resolve, reject) => {
+        iterator.next().then(resolve, reject);
+      }).finally(() => {
+        wake = null;
+      });
+      pulling = false;
+      if (result.done === true) {
+        sourceDone = true;
+        break;
+      }
+      spec.consume(result.value);
+      if (failure !== undefined) throw failure;
+      for (const w of targets) {
+        if (w.destroyed) fail(closedError(name, w, label(w)));
+        else if (w.writableNeedDrain) await waitForEvent(w, 'drain');
+      }
+      if (failure !== undefined) throw failure;
+    }
+    spec.finish();
+    if (spec.end === true) {
+      for (const w of targets) w.end();
+      for (const w of targets) if (!w.writableFinished) await waitForEvent(w, 'finish');
+    }
+    if (failure !== undefined) throw failure;
+  } catch (error) {
+    if (!sourceDone) closeSource(source, iterator, pulling);
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const off of detach) off();
+  }
+
+  function waitForEvent(w: Writable, event: 'drain' | 'finish'): Promise<void> {
+    let listener: (() => void) | undefined;
+    return wait<void>((resolve) => {
+      listener = resolve;
+      w.on(event, listener);
+    }).finally(() => {
+      wake = null;
+      if (listener !== undefined) w.off(event, listener);
+    });
+  }
+}
+
+export interface CopyStreamOptions {
+  /** End the destination (and wait for it to finish) once the source ended cleanly. Default false. */
+  end?: boolean | undefined;
+  /** Aborting rejects with an AbortError and stops reading (and destroys a Readable source). */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Copies bytes from `source` to `dest` untouched (a TTY's output, which is not
+ * multiplexed), with the contract of `demuxStream`: backpressure ('drain' before
+ * reading on), `dest` never ended (unless `end`) or destroyed, and a failing or closed
+ * `dest`, an abort or a source error rejects and closes the source. A null `dest`
+ * discards (the source is still read to its end).
+ */
+export function copyStream(
+  source: AsyncIterable<Buffer | Uint8Array>,
+  dest: Writable | null | undefined,
+  options: CopyStreamOptions = {},
+): Promise<void> {
+  const w = dest ?? null;
+  return pump(source, { stdout: w, stderr: null }, {
+    name: 'copyStream',
+    signal: options.signal,
+    end: options.end,
+    consume: (chunk) => {
+      if (w !== null && !w.destroyed) w.write(chunk);
+    },
+    finish: () => undefined,
+  });
+}
+
+function closeSource(source: unknown, iterator: AsyncIterator<unknown>, pulling: boolean): void {
+  // With a next() pending, an async generator queues return() behind it (possibly forever):
+  // destroy a Readable source so that the read settles and the socket is released.
+  if (pulling) {
+    const s = source as { destroy?: unknown; destroyed?: unknown };
+    if (typeof s.destroy === 'function' && s.destroyed !== true) (s.destroy as () => void)();
+  }
+  try {
+    const r = iterator.return?.();
+    if (r !== undefined) r.then(undefined, () => undefined);
+  } catch {
+    // The source's return() failing must not mask the original error.
+  }
+}
+
+function abortError(name: string, signal: AbortSignal): AbortError {
+  return new AbortError(`${name} aborted`, { cause: signal.reason });
+}
+
+function failedError(name: string, label: string, cause: unknown): DockerError {
+  return new DockerError(`${name}: ${label} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+}
+
+function closedError(name: string, w: Writable, label: string): DockerError {
+  if (w.errored) return failedError(name, label, w.errored);
+  return new DockerError(`${name}: ${label} was closed before the stream ended`);
+}
