@@ -17,7 +17,7 @@
  */
 import type { Writable } from 'node:stream';
 import { pump } from './pump.js';
-import { AbortError, DockerError, ProtocolError, ServerError } from '../errors.js';
+import { DockerError, ProtocolError, ServerError } from '../errors.js';
 import { toBuffer } from './bytes.js';
 import { redactText } from '../redact.js';
 
