@@ -30,20 +30,7 @@ export function uniqueName(what: string): string {
   return `dockline-api-${what}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Writable that keeps everything written to it. */
-export class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(Buffer.from(chunk));
-    cb();
-  }
-  get buffer(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-  get text(): string {
-    return this.buffer.toString('utf8');
-  }
-}
+export { Collector } from '@dockline/tool-testkit';
 
 /**
  * Writable that hashes what it receives; slow on purpose when `delayMs` is set (every 64th

@@ -24,3 +24,4 @@ export {
   type SniffedRequest,
 } from './fault-proxy.js';
 export { httpFault, DEFAULT_GARBAGE, type Cut, type HttpFaultAction, type HttpFaultSpec } from './http-faults.js';
+export { Collector } from './collector.js';

@@ -1,6 +1,6 @@
 // Shared by the reliability suites (fault matrix, restart, leak, secrets).
 import { randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createClient, type DockerClient } from '@dockline/api';
 
 /** Every container and image these suites create carries this label or name prefix; only they remove them. */
@@ -15,20 +15,7 @@ export function clientFor(host: string): DockerClient {
   return createClient({ host, env: {} });
 }
 
-/** Writable that keeps everything written to it. */
-export class Collector extends Writable {
-  readonly chunks: Buffer[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(Buffer.from(chunk));
-    cb();
-  }
-  get buffer(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-  get text(): string {
-    return this.buffer.toString('utf8');
-  }
-}
+export { Collector } from '@dockline/tool-testkit';
 
 /** `data` in pieces of `size` bytes, a few ms apart (a stdin that arrives over time). */
 export function trickle(data: Buffer, size: number, gapMs = 2): Readable {
