@@ -1,27 +1,16 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { requestError } from '../connection-errors.js';
-import { ProtocolError, type DockerError } from '../errors.js';
+import { AbortError, ProtocolError, type DockerError } from '../errors.js';
 import { MAX_ERROR_BODY_BYTES, errorFromStatus } from '../status-to-error.js';
 import type { DockerRequest, DockerResponse } from '../types.js';
 import { encodeBody, encodeQuery, mergeHeaders } from './encode.js';
+import { ReadPacer } from './pacing.js';
 
 /** An 'empty' answer's body is read and dropped up to this size, then the connection is closed. */
 const MAX_DISCARDED_BYTES = 1024 * 1024;
 /** What a streamed body buffers before undici stops reading the socket (backpressure). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
-/**
- * Read pacing for chatty streams. The daemon writes each log line (or stats sample, or
- * event) as its own small HTTP chunk and flushes it, so a client that reads as soon as
- * data arrives wakes up every few lines: its CPU goes to wakeups and reads, not to the
- * bytes. When a read brought less than PACE_BELOW_BYTES and came within PACE_WINDOW_MS of
- * the previous one, the parser waits PACE_MS before reading on; the kernel gathers the
- * daemon's writes meanwhile, and the next read takes them all at once. A quiet stream (a
- * line now and then) is never delayed. See BENCHMARKS.md (logs) and docs/decisions.md.
- */
-const PACE_BELOW_BYTES = 16 * 1024;
-const PACE_WINDOW_MS = 2;
-const PACE_MS = 1;
 
 const enum Mode {
   Json,
@@ -95,19 +84,15 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #complete = false;
   #timer: NodeJS.Timeout | undefined;
   #onSignalAbort: (() => void) | undefined;
-  // Streamed bodies: what arrived since the last flush (one push per socket read, not per HTTP chunk).
-  #pending: Buffer[] = [];
+  // Streamed bodies only: what arrived since the last flush (one push per socket read, not
+  // per HTTP chunk), and the pacing of reads.
+  #pending: Buffer[] | undefined;
   #pendingBytes = 0;
   #flushQueued = false;
+  #flush: (() => void) | undefined;
+  #pacer: ReadPacer | undefined;
   /** The consumer wants more (the stream's buffer is below its high-water mark). */
   #wanted = true;
-  #paceTimer: NodeJS.Timeout | undefined;
-  #lastFlush = -Infinity;
-  readonly #flush = (): void => this.#flushStream();
-  readonly #endPace = (): void => {
-    this.#paceTimer = undefined;
-    if (this.#wanted) this.#controller?.resume();
-  };
 
   constructor(req: DockerRequest, endpoint: string, resolve: (res: DockerResponse) => void, reject: (err: unknown) => void) {
     this.#req = req;
@@ -156,6 +141,11 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       this.#mode = Mode.Stream;
       // The deadline covers the head only: the body belongs to the caller now (its signal still applies).
       this.#clearTimer();
+      this.#pending = [];
+      this.#flush = () => this.#flushStream();
+      this.#pacer = new ReadPacer(() => {
+        if (this.#wanted) controller.resume();
+      });
       const stream = new BodyStream(this);
       this.#stream = stream;
       this.#settle({ statusCode, headers, stream, request: this.#req });
@@ -168,19 +158,19 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     switch (this.#mode) {
       case Mode.Stream:
         // Gathered until the parser is done with this read, then pushed as one chunk.
-        this.#pending.push(chunk);
+        this.#pending!.push(chunk);
         this.#pendingBytes += chunk.length;
         if (!this.#flushQueued) {
           this.#flushQueued = true;
-          queueMicrotask(this.#flush);
+          queueMicrotask(this.#flush!);
         }
-        if (!this.#wanted || this.#paceTimer !== undefined) controller.pause();
+        if (!this.#wanted || this.#pacer!.waiting) controller.pause();
         return;
       case Mode.Empty:
         this.#size += chunk.length;
         if (this.#size > MAX_DISCARDED_BYTES) {
           // Nobody reads it: answer now and close the connection rather than drain it.
-          this.#aborted = requestError(Object.assign(new Error('body too large'), { name: 'AbortError' }), this.#ctx());
+          this.#aborted = new AbortError(`${this.#req.operation}: answer body discarded after ${MAX_DISCARDED_BYTES} bytes`, this.#ctx());
           this.#settle({ statusCode: this.#statusCode, headers: this.#headers, request: this.#req });
           controller.abort(this.#aborted);
         }
@@ -209,7 +199,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     switch (this.#mode) {
       case Mode.Stream:
         this.#flushStream();
-        this.#stopPacing();
+        this.#pacer!.stop();
         this.#stream!.push(null);
         return;
       case Mode.Empty:
@@ -225,7 +215,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Controller, err: Error): void {
     const error = this.#aborted ?? requestError(err, this.#ctx());
-    this.#stopPacing();
+    this.#pacer?.stop();
     if (this.#stream) {
       if (!this.#stream.destroyed) this.#stream.destroy(error);
       return;
@@ -233,45 +223,33 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.#settleError(error);
   }
 
-  /** The consumer destroyed the body (or it errored): stop the request unless it completed. */
   /** The consumer asks for more: read on, unless a pacing wait is running (it resumes then). */
   streamWanted(): void {
     this.#wanted = true;
-    if (this.#paceTimer === undefined && this.#controller?.paused) this.#controller.resume();
+    if (!this.#pacer!.waiting && this.#controller?.paused) this.#controller.resume();
   }
 
   #flushStream(): void {
     this.#flushQueued = false;
     const bytes = this.#pendingBytes;
     if (bytes === 0) return;
-    const stream = this.#stream!;
-    const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, bytes);
+    const pending = this.#pending!;
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (stream.destroyed) return;
-    if (!stream.push(data)) {
+    if (this.#stream!.destroyed) return;
+    if (!this.#stream!.push(data)) {
       this.#wanted = false;
       this.#controller!.pause();
     }
-    const now = performance.now();
-    if (bytes < PACE_BELOW_BYTES && now - this.#lastFlush < PACE_WINDOW_MS && this.#paceTimer === undefined && !this.#complete) {
-      this.#controller!.pause();
-      this.#paceTimer = setTimeout(this.#endPace, PACE_MS);
-    }
-    this.#lastFlush = now;
+    if (!this.#complete && this.#pacer!.afterRead(bytes)) this.#controller!.pause();
   }
 
-  #stopPacing(): void {
-    if (this.#paceTimer !== undefined) {
-      clearTimeout(this.#paceTimer);
-      this.#paceTimer = undefined;
-    }
-  }
-
+  /** The consumer destroyed the body (or it errored): stop the request unless it completed. */
   streamClosed(error: Error | null): void {
-    this.#stopPacing();
+    this.#pacer?.stop();
     if (!this.#complete) {
-      this.#aborted ??= requestError(error ?? Object.assign(new Error('body destroyed'), { name: 'AbortError' }), this.#ctx());
+      this.#aborted ??= error ? requestError(error, this.#ctx()) : new AbortError(`${this.#req.operation}: body destroyed before its end`, this.#ctx());
       this.#controller?.abort(this.#aborted);
     }
     this.#unlinkSignal();

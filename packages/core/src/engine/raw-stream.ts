@@ -4,18 +4,10 @@ import type { Transport } from '../transport.js';
 import type { DockerRequest, DockerResponse } from '../types.js';
 import { ChunkedDecoder } from './chunked.js';
 import { errorAnswer, openExchange, withDeadlineSignal } from './hijack.js';
+import { ReadPacer } from './pacing.js';
 
 /** What the body buffers before the socket is paused (backpressure). */
 const BODY_HIGH_WATER_MARK = 64 * 1024;
-/**
- * Read pacing (docs/decisions.md): when a read brought less than PACE_BELOW_BYTES and came
- * within PACE_WINDOW_MS of the previous one, the socket waits PACE_MS before reading on, so
- * the kernel gathers the daemon's many small writes into one read. A quiet stream (a line
- * now and then) is never delayed.
- */
-const PACE_BELOW_BYTES = 16 * 1024;
-const PACE_WINDOW_MS = 2;
-const PACE_MS = 1;
 
 /**
  * A GET whose answer is a stream (logs, stats, events, export...), on a connection of its
@@ -45,16 +37,13 @@ class RawBody extends Readable {
   #remaining: number;
   #ended = false;
   #wanted = true;
-  #paceTimer: NodeJS.Timeout | undefined;
-  #lastRead = -Infinity;
+  readonly #pacer = new ReadPacer(() => {
+    if (this.#wanted) this.#socket.resume();
+  });
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
   readonly #onEnd = (): void => this.#closedEarly();
   readonly #onError = (err: Error): void => {
     this.destroy(requestError(err, { operation: this.#req.operation, endpoint: this.#endpoint }));
-  };
-  readonly #endPace = (): void => {
-    this.#paceTimer = undefined;
-    if (this.#wanted) this.#socket.resume();
   };
 
   constructor(socket: Duplex, statusCode: number, headers: Record<string, string>, req: DockerRequest, endpoint: string) {
@@ -99,12 +88,7 @@ class RawBody extends Readable {
       this.#finish();
       return;
     }
-    const now = performance.now();
-    if (chunk.length < PACE_BELOW_BYTES && now - this.#lastRead < PACE_WINDOW_MS && this.#paceTimer === undefined) {
-      this.#socket.pause();
-      this.#paceTimer = setTimeout(this.#endPace, PACE_MS);
-    }
-    this.#lastRead = now;
+    if (this.#pacer.afterRead(chunk.length)) this.#socket.pause();
   }
 
   /** The whole body arrived: end the stream and close the connection (sent with Connection: close). */
@@ -127,10 +111,7 @@ class RawBody extends Readable {
   }
 
   #detach(): void {
-    if (this.#paceTimer !== undefined) {
-      clearTimeout(this.#paceTimer);
-      this.#paceTimer = undefined;
-    }
+    this.#pacer.stop();
     this.#socket.off('data', this.#onData);
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onEnd);
@@ -141,7 +122,7 @@ class RawBody extends Readable {
 
   override _read(): void {
     this.#wanted = true;
-    if (this.#paceTimer === undefined && !this.#ended) this.#socket.resume();
+    if (!this.#pacer.waiting && !this.#ended) this.#socket.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

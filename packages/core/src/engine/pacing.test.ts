@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ReadPacer } from './pacing.js';
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ReadPacer', () => {
+  it('waits after a small read that follows another closely, then resumes the reader', async () => {
+    let resumed = 0;
+    const pacer = new ReadPacer(() => resumed++);
+    expect(pacer.afterRead(45)).toBe(false); // the first read has nothing to follow
+    expect(pacer.afterRead(45)).toBe(true);
+    expect(pacer.waiting).toBe(true);
+    expect(pacer.afterRead(45)).toBe(false); // one wait at a time
+    await tick(20);
+    expect(resumed).toBe(1);
+    expect(pacer.waiting).toBe(false);
+  });
+
+  it('never waits after large reads, nor on a quiet stream', async () => {
+    const pacer = new ReadPacer(() => undefined);
+    pacer.afterRead(64 * 1024);
+    expect(pacer.afterRead(64 * 1024)).toBe(false);
+    pacer.afterRead(45);
+    await tick(20); // a line now and then
+    expect(pacer.afterRead(45)).toBe(false);
+  });
+
+  it('stop() cancels a running wait: the reader is not resumed after the stream ended', async () => {
+    let resumed = 0;
+    const pacer = new ReadPacer(() => resumed++);
+    pacer.afterRead(10);
+    expect(pacer.afterRead(10)).toBe(true);
+    pacer.stop();
+    await tick(20);
+    expect(resumed).toBe(0);
+    expect(pacer.waiting).toBe(false);
+  });
+});
