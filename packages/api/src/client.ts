@@ -28,20 +28,12 @@ import { resizeExecTTY } from './operations/exec-resize.js';
 import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
 import type { StreamOptions } from './streams/stream-options.js';
 
-/** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
-const DEFAULT_TIMEOUT_MS = 120_000;
-
 export interface DockerClientInit {
   pipeline: Pipeline;
   /** Why this endpoint was chosen (for --verbose output and bug reports); no secrets. */
   endpointDescription?: string | undefined;
   /** Reports the negotiated API version, when a versionNegotiation middleware is installed. */
   apiVersion?: (() => string | undefined) | undefined;
-  /**
-   * The deadline of short operations (ms) that the pipeline's timeout middleware applies;
-   * stopContainer adds its grace period to it. Default 120 000.
-   */
-  timeoutMs?: number | undefined;
 }
 
 /**
@@ -52,7 +44,6 @@ export class DockerClient implements ClientContext {
   readonly #pipeline: Pipeline;
   readonly #apiVersion: (() => string | undefined) | undefined;
   readonly #init: DockerClientInit;
-  readonly #timeoutMs: number;
   #closed = false;
 
   /** Which endpoint was chosen and why (for --verbose output and bug reports); no secrets. Known after the first call. */
@@ -64,7 +55,6 @@ export class DockerClient implements ClientContext {
     this.#pipeline = init.pipeline;
     this.#apiVersion = init.apiVersion;
     this.#init = init;
-    this.#timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   /** The transport this client talks through (kind and redacted endpoint). */
@@ -152,10 +142,10 @@ export class DockerClient implements ClientContext {
 
   /**
    * POST /containers/{id}/stop: SIGTERM, then SIGKILL after `timeout` seconds. The call's
-   * deadline is the client's default plus that grace period.
+   * deadline is the client's default plus that grace period (the timeout middleware adds it).
    */
   stopContainer(id: string, options?: StopContainerOptions, callOptions?: CallOptions): Promise<StopContainerResult> {
-    return stopContainer(this, id, options, callOptions, this.#timeoutMs);
+    return stopContainer(this, id, options, callOptions);
   }
 
   /** POST /containers/{id}/update: change Memory (with MemorySwap), CPU, pids... -> `{ Warnings }`. */

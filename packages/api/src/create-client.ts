@@ -20,6 +20,11 @@ export interface CreateClientOptions extends ConnectionOptions {
   tracing?: Omit<TracingOptions, 'serverAddress' | 'networkTransport'> | undefined;
   /** Most pooled connections to the daemon. Default 16. */
   connections?: number | undefined;
+  /**
+   * Cap on a buffered (JSON) answer in bytes, enforced while reading: a larger answer fails
+   * with a ProtocolError and is never resent. Default 64 MiB; a call's own option wins.
+   */
+  maxResponseBytes?: number | undefined;
 }
 
 /**
@@ -55,7 +60,7 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
       const negotiation = versionNegotiation({ version: apiVersion, maxVersion: MAX_API_VERSION, env });
       middleware = defaultMiddleware({
         versionNegotiation: negotiation,
-        timeout: { defaultMs: options.timeoutMs ?? 120_000 },
+        timeout: options.timeoutMs === undefined ? undefined : { defaultMs: options.timeoutMs },
         tracing: {
           ...options.tracing,
           serverAddress: (transport.host ?? 'localhost').replace(/:\d+$/, ''),
@@ -67,7 +72,7 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
     // dial-stdio over SSH runs one remote session per connection, and sshd's MaxSessions
     // defaults to 10: stay under it.
     const connections = options.connections ?? (transport.kind === 'ssh' ? 8 : undefined);
-    return { pipeline: createPipeline({ transport, middleware, connections }), negotiated };
+    return { pipeline: createPipeline({ transport, middleware, connections, maxResponseBytes: options.maxResponseBytes }), negotiated };
   });
   // Keep an early failure (bad DOCKER_HOST) from being an unhandled rejection before first use.
   pipelinePromise.catch(() => undefined);
@@ -91,7 +96,6 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
     get endpointDescription() {
       return description;
     },
-    timeoutMs: options.timeoutMs,
     apiVersion: () => apiVersion ?? negotiatedRef?.(),
   };
 }

@@ -1,6 +1,7 @@
 // request(): the typed escape hatch. The expectTypeOf and @ts-expect-error lines are
 // checked by `tsc -p packages/api/tsconfig.json --noEmit`; the runtime half checks what
 // goes on the wire, through a recording pipeline (no daemon).
+import { InvalidParameterError } from '@dockline/core';
 import { Readable } from 'node:stream';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { DockerRequest, DockerResponse, Pipeline } from '@dockline/core';
@@ -115,9 +116,9 @@ describe('request() on the wire', () => {
 
   it('argument checks happen before anything is sent', async () => {
     const { docker, sent } = recordingClient(() => ({}));
-    await expect(docker.resizeContainerTTY('c', -1, 10)).rejects.toThrow(TypeError);
-    await expect(docker.stopContainer('c', { timeout: 1.5 })).rejects.toThrow(TypeError);
-    await expect(docker.createContainer({} as never)).rejects.toThrow(TypeError);
+    await expect(docker.resizeContainerTTY('c', -1, 10)).rejects.toThrow(InvalidParameterError);
+    await expect(docker.stopContainer('c', { timeout: 1.5 })).rejects.toThrow(InvalidParameterError);
+    await expect(docker.createContainer({} as never)).rejects.toThrow(InvalidParameterError);
     expect(sent).toHaveLength(0);
   });
 });

@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '@dockline/core';
 import type { Duplex, Readable } from 'node:stream';
 import type { DockerRequest, DockerResponse } from '@dockline/core';
 import type { CallOptions } from './call-options.js';
@@ -18,12 +19,12 @@ export interface RawParams {
  */
 export function buildRequest(operation: OperationId, params: RawParams = {}, call: CallOptions = {}): DockerRequest {
   const spec = operations[operation] as (typeof operations)[OperationId] | undefined;
-  if (!spec) throw new TypeError(`dockline: unknown operation ${JSON.stringify(operation)}`);
+  if (!spec) throw new InvalidParameterError(`dockline: unknown operation ${JSON.stringify(operation)}`);
   let path: string = spec.path;
   for (const name of spec.pathParams) {
     const value = params.path?.[name];
     if (value === undefined || value === null || value === '') {
-      throw new TypeError(`dockline: ${operation} needs the path parameter "${name}"`);
+      throw new InvalidParameterError(`dockline: ${operation} needs the path parameter "${name}"`);
     }
     path = path.replace(`{${name}}`, encodeURIComponent(String(value)));
   }
@@ -41,6 +42,9 @@ export function buildRequest(operation: OperationId, params: RawParams = {}, cal
     minApiVersion: 'minVersion' in spec ? (spec.minVersion as string | undefined) : undefined,
     signal: call.signal,
     timeoutMs: call.timeoutMs,
+    idleTimeoutMs: call.idleTimeoutMs,
+    maxResponseBytes: call.maxResponseBytes,
+    unref: call.unref,
   };
   return req;
 }

@@ -1,8 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createPipeline } from '@dockline/core';
-import { defaultMiddleware } from '@dockline/middleware';
-import { unixTransport } from '@dockline/transport-unix';
 import { DockerClient } from '../src/client.js';
 import { createClient } from '../src/create-client.js';
 
@@ -14,15 +11,9 @@ export function engineClient(engine: { socketPath: string }): DockerClient {
   return createClient({ host: `unix://${engine.socketPath}` });
 }
 
-/**
- * A client over the default middleware with a short default deadline, telling DockerClient
- * that deadline too (stopContainer adds its grace period to it). Built by hand because
- * createClient does not pass `timeoutMs` on to DockerClient yet.
- */
+/** A client over the default middleware with a short default deadline (stopContainer's grace period is added to it). */
 export function clientWithDeadline(engine: { socketPath: string }, timeoutMs: number): DockerClient {
-  const transport = unixTransport({ socketPath: engine.socketPath });
-  const middleware = defaultMiddleware({ timeout: { defaultMs: timeoutMs } });
-  return new DockerClient({ pipeline: createPipeline({ transport, middleware }), timeoutMs });
+  return createClient({ host: `unix://${engine.socketPath}`, timeoutMs });
 }
 
 /** A name no other test run (or concurrent engineer) uses. */

@@ -1,3 +1,4 @@
+import { InvalidParameterError } from './errors.js';
 import { describe, expect, it } from 'vitest';
 import { compose, markSequential } from './compose.js';
 import type { DockerRequest, DockerResponse, Handler, Middleware } from './types.js';
@@ -71,7 +72,7 @@ describe('compose', () => {
 
   it('checks each layer when composing, not on first use', () => {
     expect(() => compose([ok as unknown as Middleware, 'nope' as unknown as Middleware], ok)).toThrow(/middleware\[1\] is string/);
-    expect(() => compose({} as unknown as Middleware[], ok)).toThrow(TypeError);
+    expect(() => compose({} as unknown as Middleware[], ok)).toThrow(InvalidParameterError);
   });
 
   it('turns a synchronous throw in a middleware into a rejection', async () => {

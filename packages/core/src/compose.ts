@@ -1,3 +1,4 @@
+import { InvalidParameterError } from './errors.js';
 import type { DockerRequest, DockerResponse, Handler, Middleware } from './types.js';
 
 const kSequential = Symbol.for('dockline.middleware.sequential');
@@ -23,15 +24,15 @@ function isSequential(middleware: Middleware): boolean {
  */
 export function compose(middleware: readonly Middleware[], terminal: Handler): Handler {
   if (!Array.isArray(middleware)) {
-    throw new TypeError('dockline: middleware must be an array of functions');
+    throw new InvalidParameterError('dockline: middleware must be an array of functions');
   }
   middleware.forEach((m, i) => {
     if (typeof m !== 'function') {
-      throw new TypeError(`dockline: middleware[${i}] is ${typeof m}, expected a function (req, next) => Promise<DockerResponse>`);
+      throw new InvalidParameterError(`dockline: middleware[${i}] is ${typeof m}, expected a function (req, next) => Promise<DockerResponse>`);
     }
   });
   if (typeof terminal !== 'function') {
-    throw new TypeError('dockline: the terminal handler must be a function');
+    throw new InvalidParameterError('dockline: the terminal handler must be a function');
   }
   let handler: Handler = terminal;
   for (let i = middleware.length - 1; i >= 0; i--) {

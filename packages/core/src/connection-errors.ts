@@ -1,3 +1,4 @@
+import { abortError } from './abort.js';
 import { AbortError, ConnectionError, DockerError, ProtocolError } from './errors.js';
 
 interface ErrnoLike {
@@ -40,11 +41,7 @@ export function connectError(err: unknown, endpoint: string, kind?: string): Doc
  * DockerErrors pass through (a ConnectionError from connect keeps connectFailed).
  */
 export function requestError(err: unknown, ctx: { operation: string; endpoint: string; signal?: AbortSignal | undefined }): DockerError {
-  if (ctx.signal?.aborted) {
-    const reason: unknown = ctx.signal.reason;
-    if (reason instanceof DockerError) return reason;
-    return new AbortError(`${ctx.operation} aborted`, { operation: ctx.operation, endpoint: ctx.endpoint, cause: reason });
-  }
+  if (ctx.signal?.aborted) return abortError(ctx.signal, ctx.operation, ctx.endpoint);
   if (err instanceof DockerError) {
     return err;
   }
@@ -54,7 +51,16 @@ export function requestError(err: unknown, ctx: { operation: string; endpoint: s
   }
   // undici's HTTPParserError carries no `code` for some parser failures (garbage before the
   // status line): its name is what tells.
-  if (e.name === 'HTTPParserError' || e.code?.startsWith('HPE_') || e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+  // Protocol violations: a resend would meet the same answer, so they are never retried
+  // (an oversized head, a body past undici's size limit, a string too long for V8).
+  if (
+    e.name === 'HTTPParserError' ||
+    e.code?.startsWith('HPE_') ||
+    e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
+    e.code === 'UND_ERR_HEADERS_OVERFLOW' ||
+    e.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ||
+    e.code === 'ERR_STRING_TOO_LONG'
+  ) {
     return new ProtocolError(`${ctx.operation}: malformed HTTP response from ${ctx.endpoint} (${e.code ?? e.name}: ${e.message ?? ''})`, {
       operation: ctx.operation,
       endpoint: ctx.endpoint,

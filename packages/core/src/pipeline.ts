@@ -1,5 +1,5 @@
 import { compose } from './compose.js';
-import { createTransportHandler, type TransportHandlerOptions } from './engine/undici.js';
+import { createTransportHandler, type TransportHandlerOptions } from './engine/transport-handler.js';
 import { normalizeRequest } from './request.js';
 import type { Transport } from './transport.js';
 import type { DockerRequest, DockerResponse, Middleware } from './types.js';

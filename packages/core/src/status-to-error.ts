@@ -11,7 +11,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from './errors.js';
-import { redactText } from './redact.js';
+import { redactForRequest } from './redact.js';
 
 /** Error bodies are read up to this many bytes, never more: a hostile daemon cannot make us buffer. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024; // 1 MiB
@@ -65,11 +65,18 @@ export function daemonMessageFrom(body: Buffer | string | undefined): string | u
 export function errorFromStatus(
   status: number,
   body: Buffer | string | undefined,
-  context: { operation?: string | undefined; endpoint?: string | undefined; truncated?: boolean },
+  context: {
+    operation?: string | undefined;
+    endpoint?: string | undefined;
+    truncated?: boolean;
+    /** The request answered: every secret it sent is scrubbed from the message by value. */
+    request?: { headers?: Record<string, string> | undefined; body?: unknown; secrets?: readonly string[] | undefined } | undefined;
+  },
 ): DockerError {
-  // The daemon's message is kept, minus credentials it may echo (registry URLs, tokens).
+  // The daemon's message is kept, minus credentials it may echo: registry URLs and tokens
+  // by pattern, and every secret this request sent, by value (a registry may quote them).
   const raw = daemonMessageFrom(body);
-  const daemonMessage = raw === undefined ? undefined : redactText(raw);
+  const daemonMessage = raw === undefined ? undefined : redactForRequest(raw, context.request);
   if (status === 400 && daemonMessage?.startsWith('Client sent an HTTP request to an HTTPS server')) {
     // Go's TLS listener answers plain HTTP with this 400 before any request reached the daemon.
     return new ConnectionError(

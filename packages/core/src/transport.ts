@@ -1,3 +1,4 @@
+import { InvalidParameterError } from './errors.js';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -18,11 +19,8 @@ export interface Transport {
   /** `network.transport` span attribute: 'unix' | 'tcp' | 'pipe'... */
   readonly networkTransport?: string;
   /**
-   * `true` when a connection is cheap to open (a unix socket, plain TCP): core then reads
-   * each streamed GET answer (logs, stats, events, export) on a connection of its own,
-   * decoding it by hand, which costs about half the CPU on chatty streams. Leave it unset
-   * when connect() is costly (a TLS handshake, an SSH channel, a process): those streams
-   * then share the pooled keep-alive connections. See docs/transports.md.
+   * @deprecated Ignored since 0.2: every stream and hijack gets a connection of its own
+   * on any transport, short answers share the pooled ones (docs/decisions.md).
    */
   readonly dedicatedStreams?: boolean;
   /**
@@ -44,7 +42,7 @@ export function assertTransport(value: unknown): asserts value is Transport {
     typeof t.kind !== 'string' ||
     typeof t.endpoint !== 'string'
   ) {
-    throw new TypeError(
+    throw new InvalidParameterError(
       'dockline: a transport must be an object with kind (string), endpoint (string), connect() and close()',
     );
   }

@@ -24,18 +24,44 @@ export interface DockerRequest {
   response: ResponseKind;
   /** Safe to send twice (retry uses it). */
   idempotent: boolean;
-  /** Has no overall deadline (pull, logs follow, attach, exec start, events, wait...). */
+  /**
+   * Has no default deadline (pull, logs with follow, attach, exec start, events, wait...).
+   * A stream that is finite by its options (logs without follow) is not long-running.
+   */
   longRunning: boolean;
   signal?: AbortSignal | undefined;
   /**
    * When the call must be done by (set by the timeout middleware). Core aborts the HTTP
-   * request when it passes, with `deadline.error()`; for 'stream' and 'hijack' responses
-   * it bounds the response head only. Middleware that wait (backoff, a shared ping) must
+   * exchange when it passes, with `deadline.error()`: for 'json', 'empty' and 'stream'
+   * responses the whole body included; for 'hijack' the response head only (the session
+   * then lasts as long as its streams). Middleware that wait (backoff, a shared ping) must
    * not wait past it.
    */
   deadline?: Deadline | undefined;
-  /** Per-call deadline; wins over the timeout middleware's default. */
+  /** Per-call deadline in ms; wins over the timeout middleware's default. 0: none. */
   timeoutMs?: number | undefined;
+  /**
+   * Time the operation may legitimately take on top of the default deadline (a stop's
+   * grace period); the timeout middleware adds it. Infinity: no default deadline.
+   */
+  graceMs?: number | undefined;
+  /**
+   * For 'stream' responses: end the stream with a TimeoutError when no byte arrived for
+   * this long (the limit of a follow stream, which has no deadline). Unset: none.
+   */
+  idleTimeoutMs?: number | undefined;
+  /**
+   * Cap on a buffered ('json') answer in bytes, enforced while reading; above it the call
+   * fails with a ProtocolError and is never resent. Unset: the client's cap (64 MiB).
+   */
+  maxResponseBytes?: number | undefined;
+  /** For 'stream' and 'hijack' responses: the connection and timers do not keep the process alive. */
+  unref?: boolean | undefined;
+  /**
+   * Secrets this request carries outside its headers (a password in a JSON body): scrubbed,
+   * with the secret headers' values (X-Registry-Auth...), from every error and span.
+   */
+  secrets?: readonly string[] | undefined;
   /** API version the request goes out with; set by versionNegotiation. */
   apiVersion?: string | undefined;
   /** Lowest API version that has this operation (from the spec's changelog). */
@@ -69,3 +95,15 @@ export type Handler = (req: DockerRequest) => Promise<DockerResponse>;
  * retry a request (sequentially); compose() refuses concurrent calls.
  */
 export type Middleware = (req: DockerRequest, next: Handler) => Promise<DockerResponse>;
+
+/**
+ * Every field of DockerRequest, required: code that copies or rebuilds a request types its
+ * object literal with it, so that a field added to DockerRequest and forgotten there fails
+ * to compile.
+ */
+export type CompleteRequest = { [K in RequestField]: DockerRequest[K] | undefined } & Pick<
+  DockerRequest,
+  'operation' | 'method' | 'path' | 'route' | 'response' | 'idempotent' | 'longRunning'
+>;
+// Mapping over an alias (not `keyof` inline) makes every field required while keeping `undefined`.
+type RequestField = keyof DockerRequest;

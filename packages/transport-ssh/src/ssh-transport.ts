@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { AbortError, InvalidParameterError, type Transport } from '@dockline/core';
+import { AbortError, InvalidParameterError, abortError, raceCall, type Transport } from '@dockline/core';
 import type { BaseAgent, ClientChannel } from 'ssh2';
 import type SSHConfig from 'ssh-config';
 import { planAuth } from './auth.js';
@@ -122,29 +122,6 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function abortError(endpoint: string, signal: AbortSignal): AbortError {
-  const reason: unknown = signal.reason;
-  return reason instanceof AbortError ? reason : new AbortError('connect aborted', { endpoint, cause: reason });
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, endpoint: string): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(abortError(endpoint, signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(endpoint, signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 /**
  * The Docker daemon on another machine, over ONE SSH connection: each HTTP connection and
@@ -153,7 +130,7 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, endpoint: 
  * drops, and closed by close().
  */
 export function sshTransport(options: SshTransportOptions): SshTransport {
-  if (options === null || typeof options !== 'object') throw new TypeError('dockline: sshTransport(options) needs an options object');
+  if (options === null || typeof options !== 'object') throw new InvalidParameterError('dockline: sshTransport(options) needs an options object');
   let { host, port, username, socketPath } = options;
   if (typeof host !== 'string' || host.trim() === '') throw new InvalidParameterError('dockline: sshTransport({ host }) needs a host name');
   if (/^ssh:\/\//i.test(host)) {
@@ -221,14 +198,14 @@ class SshConnection {
 
   async connect(signal: AbortSignal | undefined): Promise<Duplex> {
     if (this.closed) throw this.closedError();
-    if (signal?.aborted) throw abortError(this.endpoint, signal);
+    if (signal?.aborted) throw abortError(signal, 'connect', this.endpoint);
     for (let attempt = 0; ; attempt++) {
       const session = await this.acquire(signal);
       try {
         const stream = await this.openOn(session);
         if (signal?.aborted) {
           stream.destroy();
-          throw abortError(this.endpoint, signal);
+          throw abortError(signal, 'connect', this.endpoint);
         }
         return stream;
       } catch (err) {
@@ -272,7 +249,7 @@ class SshConnection {
         },
       );
     }
-    return raceAbort(this.pending, signal, this.endpoint);
+    return raceCall(this.pending, { operation: 'connect', signal }, this.endpoint);
   }
 
   private async establish(): Promise<SshSession> {

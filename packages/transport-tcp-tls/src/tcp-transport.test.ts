@@ -1,7 +1,7 @@
 // Unit tests: no daemon, only servers on 127.0.0.1 that this file starts.
 import { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AbortError, ConnectionError, type DockerError } from '@dockline/core';
+import { AbortError, ConnectionError, type DockerError, InvalidParameterError } from '@dockline/core';
 import { INSECURE_WARNING_CODE, tcpTransport } from './tcp-transport.js';
 import { tlsConnectError, tlsHint, type TlsErrorContext } from './tls-errors.js';
 import { deadPort, startHangUpServer, startSilentServer, type TestServer } from './testing/servers.int.js';
@@ -15,7 +15,6 @@ describe('tcpTransport options', () => {
     expect(t.endpoint).toBe('tcp://docker.example:2375');
     expect(t.host).toBe('docker.example:2375');
     expect(t.networkTransport).toBe('tcp');
-    expect(t.dedicatedStreams).toBe(true); // connects are cheap: logs get connections of their own
   });
 
   it('describes a TLS transport (endpoint keeps the DOCKER_HOST spelling)', () => {
@@ -23,7 +22,6 @@ describe('tcpTransport options', () => {
     expect(t.kind).toBe('tls');
     expect(t.endpoint).toBe('tcp://docker.example:2376');
     expect(t.host).toBe('docker.example:2376');
-    expect(t.dedicatedStreams).toBe(false); // a handshake per stream would cost more than it saves
   });
 
   it('brackets IPv6 addresses in endpoint and Host, with or without brackets given', () => {
@@ -43,7 +41,7 @@ describe('tcpTransport options', () => {
     ['2376', /got "2376"/],
     [undefined, /got undefined/],
   ])('rejects port %s', (port, message) => {
-    expect(() => tcpTransport({ host: '127.0.0.1', port: port as number })).toThrow(TypeError);
+    expect(() => tcpTransport({ host: '127.0.0.1', port: port as number })).toThrow(InvalidParameterError);
     expect(() => tcpTransport({ host: '127.0.0.1', port: port as number })).toThrow(message);
   });
 
@@ -55,7 +53,7 @@ describe('tcpTransport options', () => {
     ['127.0.0.1:2376', /give the port as the port option/],
     ['bad host', /not a valid host name/],
   ])('rejects host %j', (host, message) => {
-    expect(() => tcpTransport({ host: host as string, port: 2376 })).toThrow(TypeError);
+    expect(() => tcpTransport({ host: host as string, port: 2376 })).toThrow(InvalidParameterError);
     expect(() => tcpTransport({ host: host as string, port: 2376 })).toThrow(message);
   });
 

@@ -9,7 +9,7 @@ import {
   type SecureContext,
   type TLSSocket,
 } from 'node:tls';
-import { ConnectionError, connectError, type DockerError, type Transport } from '@dockline/core';
+import { ConnectionError, connectError, type DockerError, type Transport, InvalidParameterError } from '@dockline/core';
 import { CLIENT_CERT_ALERTS, tlsConnectError, type TlsErrorContext } from './tls-errors.js';
 import type { Pem, TlsOptions } from './tls-options.js';
 
@@ -47,7 +47,7 @@ const kWarned = Symbol.for('dockline.transport-tcp-tls.insecureWarned');
  */
 export function tcpTransport(options: TcpTransportOptions): Transport {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('dockline: tcpTransport({ host, port, tls? }) needs an options object');
+    throw new InvalidParameterError('dockline: tcpTransport({ host, port, tls? }) needs an options object');
   }
   const host = normalizeHost(options.host);
   const port = validatePort(options.port);
@@ -71,7 +71,6 @@ export function tcpTransport(options: TcpTransportOptions): Transport {
     host: hostPort,
     networkTransport: 'tcp',
     // Plain TCP connects cheaply; a TLS handshake does not, so TLS streams share pooled connections.
-    dedicatedStreams: !useTls,
     connect({ signal } = {}) {
       return openSocket({ host, port, endpoint, kind, connectTimeoutMs, tls: tlsSetup, signal });
     },
@@ -239,7 +238,7 @@ function prepareTls(t: NormalizedTls, host: string, endpoint: string): TlsSetup 
     for (const [i, pem] of t.ca.entries()) {
       const text = pem.toString();
       if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-        throw new TypeError(`dockline: tls.ca${t.ca.length > 1 ? `[${i}]` : ''} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`);
+        throw new InvalidParameterError(`dockline: tls.ca${t.ca.length > 1 ? `[${i}]` : ''} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`);
       }
       try {
         const x = new X509Certificate(pem);
@@ -317,22 +316,22 @@ interface NormalizedTls {
 
 function normalizeHost(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`dockline: tcpTransport({ host }) needs a host name or IP address, got ${show(value)}`);
+    throw new InvalidParameterError(`dockline: tcpTransport({ host }) needs a host name or IP address, got ${show(value)}`);
   }
   let host = value.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
-    throw new TypeError(`dockline: tcpTransport({ host }) takes a host name or IP, not a URL: got ${show(value)} (give host and port apart)`);
+    throw new InvalidParameterError(`dockline: tcpTransport({ host }) takes a host name or IP, not a URL: got ${show(value)} (give host and port apart)`);
   }
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (isIP(host) === 0 && !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/.test(host)) {
-    throw new TypeError(`dockline: tcpTransport({ host }) is not a valid host name or IP address: ${show(value)}${/:\d+$/.test(host) ? ' (give the port as the port option)' : ''}`);
+    throw new InvalidParameterError(`dockline: tcpTransport({ host }) is not a valid host name or IP address: ${show(value)}${/:\d+$/.test(host) ? ' (give the port as the port option)' : ''}`);
   }
   return host;
 }
 
 function validatePort(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new TypeError(`dockline: tcpTransport({ port }) must be an integer from 1 to 65535 (2376 for TLS, 2375 plain), got ${show(value)}`);
+    throw new InvalidParameterError(`dockline: tcpTransport({ port }) must be an integer from 1 to 65535 (2376 for TLS, 2375 plain), got ${show(value)}`);
   }
   return value;
 }
@@ -340,7 +339,7 @@ function validatePort(value: unknown): number {
 function validateTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_CONNECT_TIMEOUT_MS;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`dockline: tcpTransport({ connectTimeoutMs }) must be a number of milliseconds >= 0 (0: no limit), got ${show(value)}`);
+    throw new InvalidParameterError(`dockline: tcpTransport({ connectTimeoutMs }) must be a number of milliseconds >= 0 (0: no limit), got ${show(value)}`);
   }
   return value;
 }
@@ -348,29 +347,29 @@ function validateTimeout(value: unknown): number {
 function validateTls(value: TlsOptions | undefined): NormalizedTls | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object') {
-    throw new TypeError(`dockline: tcpTransport({ tls }) must be an object ({ ca?, cert?, key?, servername?, rejectUnauthorized? }), got ${show(value)}`);
+    throw new InvalidParameterError(`dockline: tcpTransport({ tls }) must be an object ({ ca?, cert?, key?, servername?, rejectUnauthorized? }), got ${show(value)}`);
   }
   const pem = (name: string, v: unknown): Pem | undefined => {
     if (v === undefined) return undefined;
     if ((typeof v === 'string' && v.trim() !== '') || (Buffer.isBuffer(v) && v.length > 0)) return v;
-    throw new TypeError(`dockline: tls.${name} must be PEM text (a non-empty string or Buffer), got ${show(v)}`);
+    throw new InvalidParameterError(`dockline: tls.${name} must be PEM text (a non-empty string or Buffer), got ${show(v)}`);
   };
   const caList = value.ca === undefined ? undefined : Array.isArray(value.ca) ? value.ca : [value.ca];
   const ca = caList?.map((c: unknown, i: number) => pem(caList.length > 1 ? `ca[${i}]` : 'ca', c) as Pem);
-  if (ca !== undefined && ca.length === 0) throw new TypeError('dockline: tls.ca is an empty list');
+  if (ca !== undefined && ca.length === 0) throw new InvalidParameterError('dockline: tls.ca is an empty list');
   const cert = pem('cert', value.cert);
   const key = pem('key', value.key);
   if (cert !== undefined && key === undefined) {
-    throw new TypeError('dockline: tls.cert was given without tls.key: a client certificate needs its private key (cert.pem and key.pem go together)');
+    throw new InvalidParameterError('dockline: tls.cert was given without tls.key: a client certificate needs its private key (cert.pem and key.pem go together)');
   }
   if (key !== undefined && cert === undefined) {
-    throw new TypeError('dockline: tls.key was given without tls.cert: a client key needs its certificate (cert.pem and key.pem go together)');
+    throw new InvalidParameterError('dockline: tls.key was given without tls.cert: a client key needs its certificate (cert.pem and key.pem go together)');
   }
   if (value.servername !== undefined && (typeof value.servername !== 'string' || value.servername.trim() === '')) {
-    throw new TypeError(`dockline: tls.servername must be a non-empty host name, got ${show(value.servername)}`);
+    throw new InvalidParameterError(`dockline: tls.servername must be a non-empty host name, got ${show(value.servername)}`);
   }
   if (value.rejectUnauthorized !== undefined && typeof value.rejectUnauthorized !== 'boolean') {
-    throw new TypeError(`dockline: tls.rejectUnauthorized must be a boolean (false turns verification off), got ${show(value.rejectUnauthorized)}`);
+    throw new InvalidParameterError(`dockline: tls.rejectUnauthorized must be a boolean (false turns verification off), got ${show(value.rejectUnauthorized)}`);
   }
   return {
     ca,

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionError } from '@dockline/core';
+import { ConnectionError, InvalidParameterError } from '@dockline/core';
 import { tlsFromCertPath } from './tls-options.js';
 
 const FAKE_CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -104,7 +104,7 @@ describe('tlsFromCertPath', () => {
   });
 
   it('rejects an empty or non-string path with a TypeError', () => {
-    expect(() => tlsFromCertPath('')).toThrow(TypeError);
+    expect(() => tlsFromCertPath('')).toThrow(InvalidParameterError);
     expect(() => tlsFromCertPath(undefined as unknown as string)).toThrow(/DOCKER_CERT_PATH/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConnectionError } from '@dockline/core';
+import { ConnectionError, InvalidParameterError } from '@dockline/core';
 
 /** PEM text, as a string or a Buffer. */
 export type Pem = string | Buffer;
@@ -45,7 +45,7 @@ export const KEY_FILE = 'key.pem';
  */
 export function tlsFromCertPath(dir: string): TlsOptions {
   if (typeof dir !== 'string' || dir.trim() === '') {
-    throw new TypeError('dockline: tlsFromCertPath(dir) needs a folder path (DOCKER_CERT_PATH), got ' + describe(dir));
+    throw new InvalidParameterError('dockline: tlsFromCertPath(dir) needs a folder path (DOCKER_CERT_PATH), got ' + describe(dir));
   }
   let isDir: boolean;
   try {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConnectionError, connectError, createPipeline } from '@dockline/core';
+import { ConnectionError, connectError, createPipeline, InvalidParameterError } from '@dockline/core';
 import { transportConformanceSuite } from '@dockline/core/testing';
 import { describeWithEngine } from '@dockline/tool-testkit';
 import { DEFAULT_SOCKET_PATH, unixTransport } from './index.js';
@@ -87,7 +87,6 @@ describe('unix transport errors', () => {
     await new Promise<void>((resolve) => server.listen(path, resolve));
     try {
       const transport = unixTransport({ socketPath: path });
-      expect(transport.dedicatedStreams).toBe(true);
       const socket = await transport.connect({});
       expect(socket.readableHighWaterMark).toBe(1);
       socket.destroy();
@@ -97,6 +96,6 @@ describe('unix transport errors', () => {
   });
 
   it('rejects an empty socket path at construction', () => {
-    expect(() => unixTransport({ socketPath: '' })).toThrow(TypeError);
+    expect(() => unixTransport({ socketPath: '' })).toThrow(InvalidParameterError);
   });
 });

@@ -1,6 +1,6 @@
 import { connect, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connectError, type Transport } from '@dockline/core';
+import { connectError, type Transport, InvalidParameterError } from '@dockline/core';
 
 export const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 
@@ -16,7 +16,7 @@ export interface UnixTransportOptions {
 export function unixTransport(options: UnixTransportOptions = {}): Transport {
   const socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
   if (typeof socketPath !== 'string' || socketPath === '') {
-    throw new TypeError('dockline: unixTransport({ socketPath }) needs a non-empty path');
+    throw new InvalidParameterError('dockline: unixTransport({ socketPath }) needs a non-empty path');
   }
   const endpoint = `unix://${socketPath}`;
   return {
@@ -25,7 +25,6 @@ export function unixTransport(options: UnixTransportOptions = {}): Transport {
     host: 'localhost',
     networkTransport: 'unix',
     // A unix connect costs ~0.1 ms: logs and other GET streams get connections of their own.
-    dedicatedStreams: true,
     connect({ signal } = {}) {
       return new Promise<Duplex>((resolve, reject) => {
         if (signal?.aborted) {

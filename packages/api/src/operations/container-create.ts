@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 import type { components } from '../generated/engine-api.js';
@@ -24,7 +25,7 @@ export type CreateContainerResult = components['schemas']['ContainerCreateRespon
 /** POST /containers/create */
 export async function createContainer(ctx: ClientContext, options: CreateContainerOptions, call?: CallOptions): Promise<CreateContainerResult> {
   if (!options || typeof options.config !== 'object' || options.config === null) {
-    throw new TypeError('dockline: createContainer({ config }) needs a config (at least { Image })');
+    throw new InvalidParameterError('dockline: createContainer({ config }) needs a config (at least { Image })');
   }
   const body: Record<string, unknown> = { ...options.config };
   if (options.hostConfig !== undefined) body.HostConfig = options.hostConfig;

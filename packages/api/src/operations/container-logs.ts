@@ -1,8 +1,9 @@
+import { InvalidParameterError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 import { copyOutput } from '../streams/output.js';
 import type { StreamOptions } from '../streams/stream-options.js';
-import { inspectContainer } from './container-inspect.js';
+import { isMultiplexed } from '../streams/multiplexed.js';
 
 export interface LogsOptions {
   /** Keep streaming until the container exits (or the call is aborted). */
@@ -31,7 +32,7 @@ function timestamp(t: Date | number | undefined): string | number | undefined {
   if (t === undefined) return undefined;
   if (t instanceof Date) {
     const ms = t.getTime();
-    if (Number.isNaN(ms)) throw new TypeError('dockline: logs since/until is an invalid Date');
+    if (Number.isNaN(ms)) throw new InvalidParameterError('dockline: logs since/until is an invalid Date');
     const s = Math.floor(ms / 1000);
     return `${s}.${String((ms - s * 1000) * 1_000_000).padStart(9, '0')}`;
   }
@@ -42,11 +43,11 @@ function timestamp(t: Date | number | undefined): string | number | undefined {
  * GET /containers/{id}/logs into `streams.stdout` / `streams.stderr`: demultiplexed with
  * backpressure, or, for a container with a TTY, copied raw to stdout. Settles when the log
  * stream ends (with `follow`, when the container exits) and the writables processed
- * everything. Without `streams.rawTerminal`, the container is inspected first to learn
- * whether it has a TTY.
+ * everything. Without `streams.rawTerminal`, whether the container has a TTY is read from the
+ * answer itself (its Content-Type, else its first bytes: streams/multiplexed.ts), with no
+ * second request.
  */
 export async function logs(ctx: ClientContext, id: string, options: LogsOptions, streams: StreamOptions, call: CallOptions = {}): Promise<LogsResult> {
-  const tty = streams.rawTerminal ?? (await inspectContainer(ctx, id, {}, call)).Config?.Tty === true;
   const res = await ctx.call(
     'ContainerLogs',
     {
@@ -62,8 +63,17 @@ export async function logs(ctx: ClientContext, id: string, options: LogsOptions,
       },
     },
     call,
+    // Without follow the stream is finite: the call's deadline covers all of it.
+    { longRunning: options.follow === true },
   );
   const stream = res.stream!;
+  let tty: boolean;
+  try {
+    tty = streams.rawTerminal ?? !(await isMultiplexed(res, stream));
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
   streams.onStarted?.();
   await copyOutput(stream, streams, tty, call.signal);
   return { tty };

@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 
@@ -10,7 +11,7 @@ export function checkSize(height: number, width: number): void {
     ['width', width],
   ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 65535) {
-      throw new TypeError(`dockline: TTY ${name} must be a whole number of characters (0-65535), got ${String(v)}`);
+      throw new InvalidParameterError(`dockline: TTY ${name} must be a whole number of characters (0-65535), got ${String(v)}`);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 
@@ -18,26 +19,20 @@ export interface StopContainerResult {
 const DEFAULT_STOP_TIMEOUT_S = 10;
 
 /**
- * POST /containers/{id}/stop. A stop may legitimately take `timeout` seconds, so unless the
- * call sets its own `timeoutMs`, the deadline is the client's default plus the grace
- * period (the kubelet's StopContainer does the same).
+ * POST /containers/{id}/stop. A stop may legitimately take `timeout` seconds: the request
+ * says so in `graceMs`, which the timeout middleware adds to its default deadline (the
+ * kubelet's StopContainer does the same); a call's own `timeoutMs` still wins.
  */
-export async function stopContainer(
-  ctx: ClientContext,
-  id: string,
-  options: StopContainerOptions = {},
-  call: CallOptions = {},
-  defaultTimeoutMs: number,
-): Promise<StopContainerResult> {
+export async function stopContainer(ctx: ClientContext, id: string, options: StopContainerOptions = {}, call: CallOptions = {}): Promise<StopContainerResult> {
   const t = options.timeout;
   if (t !== undefined && (!Number.isInteger(t) || t < -1)) {
-    throw new TypeError(`dockline: stopContainer timeout must be a whole number of seconds (-1: wait forever), got ${String(t)}`);
+    throw new InvalidParameterError(`dockline: stopContainer timeout must be a whole number of seconds (-1: wait forever), got ${String(t)}`);
   }
-  let timeoutMs = call.timeoutMs;
-  if (timeoutMs === undefined && defaultTimeoutMs > 0 && Number.isFinite(defaultTimeoutMs)) {
-    // -1 waits forever for the process to exit: no deadline then.
-    timeoutMs = t === -1 ? 0 : defaultTimeoutMs + (t ?? DEFAULT_STOP_TIMEOUT_S) * 1000;
-  }
-  const res = await ctx.call('ContainerStop', { path: { id }, query: { t } }, { ...call, timeoutMs });
+  const res = await ctx.call('ContainerStop', { path: { id }, query: { t } }, call, { graceMs: stopGraceMs(t) });
   return { alreadyStopped: res.statusCode === 304 };
+}
+
+/** What a stop (or restart) with `timeout` seconds may take beyond the default deadline; -1 waits forever. */
+export function stopGraceMs(timeoutSeconds: number | undefined): number {
+  return timeoutSeconds === -1 ? Infinity : (timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_S) * 1000;
 }

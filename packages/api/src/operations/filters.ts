@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '@dockline/core';
 /**
  * Engine API list filters: each key maps to the values to match, e.g.
  * `{ label: ['app=web'], status: ['running'] }`. Sent JSON-encoded (`map[string][]string`),
@@ -12,7 +13,7 @@ export function encodeFilters(filters: Filters | undefined): Record<string, read
   let any = false;
   for (const [key, values] of Object.entries(filters)) {
     if (!Array.isArray(values)) {
-      throw new TypeError(`dockline: filters.${key} must be an array of strings, e.g. { label: ['app=web'] }`);
+      throw new InvalidParameterError(`dockline: filters.${key} must be an array of strings, e.g. { label: ['app=web'] }`);
     }
     if (values.length === 0) continue;
     out[key] = values;

@@ -54,7 +54,7 @@ export async function pullImage(ctx: ClientContext, ref: string, options: PullIm
   const normalized = withDefaultTag(parsed);
   const deadlineMs = options.progressDeadlineMs ?? DEFAULT_PULL_PROGRESS_DEADLINE_MS;
   if (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs) || deadlineMs < 0) {
-    throw new TypeError(`dockline: pullImage progressDeadlineMs must be a number of ms >= 0 (0 or Infinity: none), got ${String(deadlineMs)}`);
+    throw new InvalidParameterError(`dockline: pullImage progressDeadlineMs must be a number of ms >= 0 (0 or Infinity: none), got ${String(deadlineMs)}`);
   }
   const tracker = new PullProgressTracker(normalized);
   const stall = new AbortController();

@@ -1,3 +1,5 @@
+import { InvalidParameterError } from '@dockline/core';
+
 /**
  * Image references as the docker CLI, the Go client and the kubelet read them
  * (github.com/distribution/reference): `[domain[:port]/]path[:tag][@digest]`, with Docker
@@ -37,7 +39,7 @@ export interface ImageReference {
 }
 
 /** A parse failure: not a valid image reference. */
-export class InvalidReferenceError extends TypeError {
+export class InvalidReferenceError extends InvalidParameterError {
   override name = 'InvalidReferenceError';
 }
 

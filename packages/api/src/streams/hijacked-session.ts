@@ -1,5 +1,5 @@
 import type { Duplex, Readable } from 'node:stream';
-import { AbortError, DockerError, requestError } from '@dockline/core';
+import { DockerError, abortError, requestError } from '@dockline/core';
 import { copyOutput } from './output.js';
 import type { StreamOptions } from './stream-options.js';
 
@@ -34,7 +34,7 @@ export async function runHijackedSession(options: HijackedSessionOptions): Promi
   socket.on('error', ignore);
   let stopStdin: () => void = noop;
   try {
-    if (signal?.aborted) throw abortError(operation, endpoint, signal);
+    if (signal?.aborted) throw abortError(signal, operation, endpoint);
     try {
       streams.onStarted?.();
     } catch (err) {
@@ -45,7 +45,7 @@ export async function runHijackedSession(options: HijackedSessionOptions): Promi
     await copyOutput(socket, streams, options.tty, signal);
   } catch (err) {
     if (err instanceof CallerError) throw err.error;
-    if (signal?.aborted) throw abortError(operation, endpoint, signal);
+    if (signal?.aborted) throw abortError(signal, operation, endpoint);
     throw err instanceof DockerError ? err : requestError(err, { operation, endpoint, signal });
   } finally {
     stopStdin();
@@ -86,11 +86,6 @@ function pumpStdin(stdin: Readable | undefined, socket: Duplex, operation: strin
   };
 }
 
-function abortError(operation: string, endpoint: string, signal: AbortSignal): DockerError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DockerError) return reason;
-  return new AbortError(`${operation} aborted`, { operation, endpoint, cause: reason });
-}
 
 /** Carries an error thrown by the caller's callback through the mapping of stream errors. */
 class CallerError {

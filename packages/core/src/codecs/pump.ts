@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { AbortError, DockerError } from '../errors.js';
+import { abortError, onAbort } from '../abort.js';
+import { DockerError } from '../errors.js';
 
 export interface PumpOutputs {
   stdout: Writable | null;
@@ -25,7 +26,7 @@ export interface PumpSpec {
  */
 export async function pump(source: AsyncIterable<Buffer | Uint8Array>, outputs: PumpOutputs, spec: PumpSpec): Promise<void> {
   const { signal, name } = spec;
-  if (signal?.aborted) throw abortError(name, signal);
+  if (signal?.aborted) throw abortError(signal, name);
   const { stdout, stderr } = outputs;
   const targets: Writable[] = [];
   if (stdout !== null) targets.push(stdout);
@@ -41,8 +42,8 @@ export async function pump(source: AsyncIterable<Buffer | Uint8Array>, outputs: 
     wake?.(error);
   };
 
-  const onAbort = (): void => fail(abortError(name, signal!));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // core's onAbort: one listener per signal however many streams share it.
+  const unlisten = signal !== undefined ? onAbort(signal, () => fail(abortError(signal, name))) : undefined;
   const detach: (() => void)[] = [];
   for (const w of targets) {
     const onError = (err: unknown): void => fail(failedError(name, label(w), err));
@@ -101,7 +102,7 @@ export async function pump(source: AsyncIterable<Buffer | Uint8Array>, outputs: 
     if (!sourceDone) closeSource(source, iterator, pulling);
     throw error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    unlisten?.();
     for (const off of detach) off();
   }
 
@@ -163,9 +164,6 @@ function closeSource(source: unknown, iterator: AsyncIterator<unknown>, pulling:
   }
 }
 
-function abortError(name: string, signal: AbortSignal): AbortError {
-  return new AbortError(`${name} aborted`, { cause: signal.reason });
-}
 
 function failedError(name: string, label: string, cause: unknown): DockerError {
   return new DockerError(`${name}: ${label} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -10,8 +10,7 @@ import {
   type Handler,
   type Middleware,
   type Pipeline,
-  type Transport,
-} from '@dockline/core';
+  type Transport, InvalidParameterError } from '@dockline/core';
 import {
   describeWithEngine,
   refusingConnects,
@@ -188,10 +187,10 @@ describe('retry (fake daemon)', () => {
   });
 
   it('validates its options', () => {
-    expect(() => retry({ attempts: 0 })).toThrow(TypeError);
-    expect(() => retry({ attempts: 1.5 })).toThrow(TypeError);
-    expect(() => retry({ baseMs: -1 })).toThrow(TypeError);
-    expect(() => retry({ maxMs: Infinity })).toThrow(TypeError);
+    expect(() => retry({ attempts: 0 })).toThrow(InvalidParameterError);
+    expect(() => retry({ attempts: 1.5 })).toThrow(InvalidParameterError);
+    expect(() => retry({ baseMs: -1 })).toThrow(InvalidParameterError);
+    expect(() => retry({ maxMs: Infinity })).toThrow(InvalidParameterError);
   });
 });
 

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import {
   ConnectionError,
   UnavailableError,
+  abortError,
   markSequential,
+  sleepWithin,
   type DockerRequest,
   type DockerResponse,
   type Handler,
-  type Middleware,
-} from '@dockline/core';
-import { abortError, sleep } from '../internal/abort.js';
+  type Middleware, InvalidParameterError } from '@dockline/core';
 
 export interface RetryOptions {
   /** Total tries, the first included: 3 means up to 2 resends. 1 disables retrying. Default 3. */
@@ -58,14 +58,14 @@ export function retry(options: RetryOptions = {}): Middleware {
   const maxMs = options.maxMs ?? 2000;
   const retryOn = options.retryOn ?? isRetryableError;
   if (!Number.isInteger(attempts) || attempts < 1) {
-    throw new TypeError(`dockline: retry({ attempts }) must be an integer >= 1, got ${String(attempts)}`);
+    throw new InvalidParameterError(`dockline: retry({ attempts }) must be an integer >= 1, got ${String(attempts)}`);
   }
   for (const [name, value] of [['baseMs', baseMs], ['maxMs', maxMs]] as const) {
     if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
-      throw new TypeError(`dockline: retry({ ${name} }) must be a finite number of milliseconds >= 0, got ${String(value)}`);
+      throw new InvalidParameterError(`dockline: retry({ ${name} }) must be a finite number of milliseconds >= 0, got ${String(value)}`);
     }
   }
-  if (typeof retryOn !== 'function') throw new TypeError('dockline: retry({ retryOn }) must be a function');
+  if (typeof retryOn !== 'function') throw new InvalidParameterError('dockline: retry({ retryOn }) must be a function');
 
   async function retryAfter(first: unknown, req: DockerRequest, next: Handler): Promise<DockerResponse> {
     let err = first;
@@ -74,7 +74,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       if (req.signal?.aborted) throw abortError(req.signal, req.operation);
       if (req.deadline?.expired) throw req.deadline.error();
       const capMs = Math.min(maxMs, baseMs * 2 ** attempt);
-      await sleep(Math.random() * capMs, req);
+      await sleepWithin(Math.random() * capMs, req);
       attempt++;
       try {
         return await next({ ...req, attempt });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, createPipeline, Deadline, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
+import { AbortError, createPipeline, Deadline, TimeoutError, type DockerRequest, type Middleware, type Pipeline, InvalidParameterError } from '@dockline/core';
 import { startFakeDaemon, type FakeDaemon } from '@dockline/tool-testkit';
 import { timeout } from './index.js';
 
@@ -102,16 +102,45 @@ describe('timeout', () => {
     await expect(p.send(inspect())).resolves.toMatchObject({ statusCode: 200 });
   });
 
+  it('adds graceMs to the default (a stop grace period); Infinity lifts it; timeoutMs still wins', async () => {
+    fake.script = () => ({ hang: true });
+    const p = start([timeout({ defaultMs: 100 })], 4);
+    const stop = (extra: Partial<DockerRequest>) => inspect({ operation: 'ContainerStop', method: 'POST', response: 'empty', idempotent: false, ...extra });
+    const err = await p.send(stop({ graceMs: 150 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as Error).message).toBe('ContainerStop timed out after 250 ms');
+    const own = await p.send(stop({ graceMs: 150, timeoutMs: 50 })).catch((e: unknown) => e);
+    expect((own as Error).message).toBe('ContainerStop timed out after 50 ms');
+    const controller = new AbortController();
+    const forever = p.send(stop({ graceMs: Infinity, signal: controller.signal })).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    expect(await forever).toBeInstanceOf(AbortError);
+    await expect(p.send(stop({ graceMs: -1 }))).rejects.toBeInstanceOf(InvalidParameterError);
+  });
+
   it('rejects at once, without sending, when the caller signal is already aborted', async () => {
     const p = start([timeout({ defaultMs: 10_000 })]);
     await expect(p.send(inspect({ signal: AbortSignal.abort() }))).rejects.toBeInstanceOf(AbortError);
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('covers the head only for a stream: a body that outlasts the deadline is read whole', async () => {
+  it('covers a finite stream whole: a body that outlasts the deadline ends with the TimeoutError', async () => {
     fake.script = () => ({ chunks: ['a', 'b', 'c', 'd'], chunkDelayMs: 150 });
     const p = start([timeout({ defaultMs: 200 })]);
     const res = await p.send(logs({ longRunning: false }));
+    let text = '';
+    const err = await (async () => {
+      for await (const chunk of res.stream!) text += String(chunk);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(text.length).toBeLessThan(4);
+  });
+
+  it('gives a long-running stream no deadline: a body that outlasts the default is read whole', async () => {
+    fake.script = () => ({ chunks: ['a', 'b', 'c', 'd'], chunkDelayMs: 150 });
+    const p = start([timeout({ defaultMs: 200 })]);
+    const res = await p.send(logs({ longRunning: true }));
     let text = '';
     for await (const chunk of res.stream!) text += String(chunk);
     expect(text).toBe('abcd');
@@ -121,11 +150,11 @@ describe('timeout', () => {
     fake.script = (r) => (r.index === 0 ? { chunks: ['first'], after: 'open' } : undefined);
     const p = start([timeout({ defaultMs: 200 })]);
     const controller = new AbortController();
-    // Not long-running, so the deadline applied to the head; the caller's signal must still reach the body.
-    const res = await p.send(logs({ longRunning: false, signal: controller.signal }));
+    // Long-running (no deadline): the caller's signal alone ends the body.
+    const res = await p.send(logs({ longRunning: true, signal: controller.signal }));
     const it = res.stream![Symbol.asyncIterator]();
     expect(String((await it.next()).value)).toBe('first');
-    await new Promise((r) => setTimeout(r, 300)); // past the deadline: it must not fire on the body
+    await new Promise((r) => setTimeout(r, 300)); // past the default: no deadline fires on a long-running body
     controller.abort();
     const err = await it.next().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);
@@ -189,7 +218,7 @@ describe('timeout', () => {
   });
 
   it('validates its options', () => {
-    expect(() => timeout({ defaultMs: -1 })).toThrow(TypeError);
-    expect(() => timeout({ defaultMs: Number.NaN })).toThrow(TypeError);
+    expect(() => timeout({ defaultMs: -1 })).toThrow(InvalidParameterError);
+    expect(() => timeout({ defaultMs: Number.NaN })).toThrow(InvalidParameterError);
   });
 });

@@ -8,8 +8,7 @@ import {
   ProtocolError,
   type DockerRequest,
   type Middleware,
-  type Pipeline,
-} from '@dockline/core';
+  type Pipeline, InvalidParameterError } from '@dockline/core';
 import { describeWithEngine, startFakeDaemon, startFaultProxy, type FakeDaemon, type FaultProxy, unixSocketTransport } from '@dockline/tool-testkit';
 import { retry } from '../retry/index.js';
 import { versionNegotiation } from './index.js';
@@ -244,9 +243,9 @@ describe('versionNegotiation (fake daemon)', () => {
   });
 
   it('validates its options', () => {
-    expect(() => versionNegotiation({ minVersion: '1.x' })).toThrow(TypeError);
+    expect(() => versionNegotiation({ minVersion: '1.x' })).toThrow(InvalidParameterError);
     expect(() => versionNegotiation({ minVersion: '1.45', maxVersion: '1.41' })).toThrow(/above maxVersion/);
-    expect(() => versionNegotiation({ version: 'v1.41' })).toThrow(TypeError);
+    expect(() => versionNegotiation({ version: 'v1.41' })).toThrow(InvalidParameterError);
   });
 });
 

@@ -6,12 +6,12 @@ import {
   ProtocolError,
   TimeoutError,
   markSequential,
+  raceCall,
+  type CompleteRequest,
   type DockerRequest,
   type DockerResponse,
   type Handler,
-  type Middleware,
-} from '@dockline/core';
-import { raceAbort } from '../internal/abort.js';
+  type Middleware, InvalidParameterError } from '@dockline/core';
 import { checkApiVersion, compareApiVersions, isApiVersion, parseApiVersion } from '../internal/api-version.js';
 
 /** Oldest Engine API version negotiated by default: 1.24 (Docker 1.12), the Go client's floor. */
@@ -85,7 +85,7 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
   const minVersion = checkApiVersion('versionNegotiation({ minVersion })', options.minVersion ?? DEFAULT_MIN_API_VERSION);
   const maxVersion = checkApiVersion('versionNegotiation({ maxVersion })', options.maxVersion ?? DEFAULT_MAX_API_VERSION);
   if (compareApiVersions(minVersion, maxVersion) > 0) {
-    throw new TypeError(`dockline: versionNegotiation minVersion ${minVersion} is above maxVersion ${maxVersion}`);
+    throw new InvalidParameterError(`dockline: versionNegotiation minVersion ${minVersion} is above maxVersion ${maxVersion}`);
   }
   const pinned = pinnedVersion(options.version, options.env ?? process.env);
   const onVersion = options.onVersion;
@@ -127,7 +127,7 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
       try {
         // A waiter whose own signal aborts or deadline passes stops waiting at once; the
         // ping goes on for the others.
-        return await raceAbort(shared, req);
+        return await raceCall(shared, req);
       } catch (err) {
         // The ping died only because the caller that started it gave up: that says nothing
         // about the daemon, so a waiter that has not given up pings again on its own terms.
@@ -149,7 +149,7 @@ export function versionNegotiation(options: VersionNegotiationOptions = {}): Ver
   async function negotiated(req: DockerRequest, next: Handler): Promise<DockerResponse> {
     const min = req.minApiVersion;
     if (min !== undefined && !isApiVersion(min)) {
-      throw new TypeError(`dockline: ${req.operation}: minApiVersion ${JSON.stringify(min)} is not an API version such as "1.41"`);
+      throw new InvalidParameterError(`dockline: ${req.operation}: minApiVersion ${JSON.stringify(min)} is not an API version such as "1.41"`);
     }
     // Known to fail whatever the daemon says: do not even ping.
     if (min !== undefined && compareApiVersions(min, pinned ?? maxVersion) > 0) {
@@ -194,10 +194,11 @@ function tooNew(operation: string, needs: string, has: string, server: string | 
 
 /** HEAD /_ping, then GET /_ping when the HEAD got an answer other than success. */
 async function ping(req: DockerRequest, next: Handler, minVersion: string, maxVersion: string): Promise<ApiVersionInfo> {
-  // Spread the caller's request so its signal and any private annotations of outer
-  // middleware (tracing's parent span) travel with the ping; every public field is reset.
-  const head: DockerRequest = {
-    ...req,
+  // Spread the caller's request so private annotations of outer middleware (tracing's
+  // parent span) travel with the ping; every public field is decided here (CompleteRequest:
+  // a field added to DockerRequest must be decided here too). Only the caller's signal and
+  // deadline are kept: the ping is part of its call.
+  const fields: CompleteRequest = {
     operation: 'SystemPing',
     method: 'HEAD',
     path: '/_ping',
@@ -208,10 +209,19 @@ async function ping(req: DockerRequest, next: Handler, minVersion: string, maxVe
     response: 'empty',
     idempotent: true,
     longRunning: false,
+    signal: req.signal,
+    deadline: req.deadline,
     timeoutMs: undefined,
+    graceMs: undefined,
+    idleTimeoutMs: undefined,
+    maxResponseBytes: undefined,
+    unref: undefined,
+    secrets: undefined,
     apiVersion: undefined,
     minApiVersion: undefined,
+    attempt: req.attempt,
   };
+  const head: DockerRequest = { ...req, ...fields };
   let res: DockerResponse;
   try {
     try {
@@ -271,6 +281,16 @@ function pingFailed(err: unknown): unknown {
       cause: err,
       connectFailed: true,
     });
+  }
+  // Something answers HTTP there, but not as a Docker daemon does (every daemon answers
+  // GET /_ping with 200): say so rather than "HTTP 404 with no message".
+  if (err instanceof DockerError && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    const where = err.endpoint ?? 'the endpoint';
+    return new ProtocolError(
+      `${where} does not look like a Docker daemon: it answered GET /_ping with HTTP ${err.statusCode}` +
+        `${err.daemonMessage ? ` (${err.daemonMessage.slice(0, 200)})` : ''}; check DOCKER_HOST, the context or the host option`,
+      { operation: 'SystemPing', endpoint: err.endpoint, statusCode: err.statusCode, daemonMessage: err.daemonMessage, cause: err },
+    );
   }
   return err;
 }

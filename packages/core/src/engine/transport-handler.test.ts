@@ -222,8 +222,7 @@ describe('hijack (scripted server)', () => {
     const err = await pipeline
       .send(req({ operation: 'ExecStart', method: 'POST', path: '/exec/e/start', route: '/exec/{id}/start', response: 'hijack', headers: { 'X-A': 'b\r\nX-Evil: 1' } }))
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TypeError);
-    expect(InvalidParameterError).toBeDefined();
+    expect(err).toBeInstanceOf(InvalidParameterError);
   });
 });
 
@@ -269,7 +268,7 @@ describe('req.deadline and req.signal in the terminal handler (scripted server: 
     expect(heads.map((h) => h.split(' ')[1])).toEqual(['/first']);
   });
 
-  it('for a stream the deadline covers the head only', async () => {
+  it('for a stream the deadline covers the whole body: a finite stream that stalls ends with its TimeoutError', async () => {
     const s = await serve((_h, socket) => {
       socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n');
       setTimeout(() => socket.write('1\r\nb\r\n0\r\n\r\n'), 250);
@@ -277,8 +276,37 @@ describe('req.deadline and req.signal in the terminal handler (scripted server: 
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream', deadline: new Deadline(100, 'ContainerLogs') }));
     let text = '';
-    for await (const c of res.stream!) text += String(c);
-    expect(text).toBe('ab');
+    const err = await (async () => {
+      for await (const c of res.stream!) text += String(c);
+    })().catch((e: unknown) => e);
+    expect(text).toBe('a');
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as Error).message).toBe('ContainerLogs timed out after 100 ms');
+  });
+
+  it('for a hijack the deadline covers the head only: the session outlives it', async () => {
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nfirst');
+      setTimeout(() => socket.end('-second'), 250);
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ContainerAttach', method: 'POST', response: 'hijack', deadline: new Deadline(100, 'ContainerAttach') }));
+    let text = '';
+    for await (const c of res.socket!) text += String(c);
+    expect(text).toBe('first-second');
+  });
+
+  it('an idle limit ends a stream that stays silent, with a TimeoutError naming it', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n'));
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream', longRunning: true, idleTimeoutMs: 100 }));
+    let text = '';
+    const err = await (async () => {
+      for await (const c of res.stream!) text += String(c);
+    })().catch((e: unknown) => e);
+    expect(text).toBe('a');
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as Error).message).toMatch(/ContainerLogs: no data for 100 ms/);
   });
 
   it('a caller signal stays linked to a streamed body until it closes, and is released after', async () => {
@@ -352,7 +380,7 @@ describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing th
 });
 
 describe('GET streams read by hand (scripted server: framings and failures a real daemon does not send)', () => {
-  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { dedicatedStreams: true });
+  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn);
   const logs = (over: Partial<DockerRequest> = {}) => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream', ...over });
   const readAll = async (stream: NodeJS.ReadableStream): Promise<{ text: string; error: unknown }> => {
     let text = '';
@@ -364,18 +392,21 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
     }
   };
 
-  it('without dedicatedStreams, GET streams share the pooled keep-alive connection instead', async () => {
+  it('every stream gets a connection of its own on any transport; short answers share the pooled keep-alive connection', async () => {
     const heads: string[] = [];
     const s = await serve((h, socket) => {
       heads.push(h);
-      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+      if (h.includes('/logs')) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
     });
     pipeline = createPipeline({ transport: s.transport });
     for (let i = 0; i < 3; i++) expect((await readAll((await pipeline.send(logs())).stream!)).text).toBe('hello');
+    expect(s.connections()).toBe(3);
+    expect(heads.every((h) => /connection: close/i.test(h))).toBe(true);
+    for (let i = 0; i < 3; i++) await pipeline.send(req());
     // undici may open a second socket when the next request is queued in the same tick the
-    // previous response ends; a connection per stream would be 3.
-    expect(s.connections()).toBeLessThan(3);
-    expect(heads.some((h) => /connection: close/i.test(h))).toBe(false);
+    // previous response ends; a connection per request would be 6.
+    expect(s.connections()).toBeLessThan(6);
   });
 
   it('asks for Connection: close on a connection of its own, and closes it at the end of a chunked body', async () => {

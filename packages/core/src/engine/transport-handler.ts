@@ -1,23 +1,26 @@
-import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 import { connectError } from '../connection-errors.js';
+import { InvalidParameterError } from '../errors.js';
 import { assertTransport, type Transport } from '../transport.js';
 import type { Handler } from '../types.js';
-import { send } from './dispatch.js';
 import { hijack } from './hijack.js';
-import { rawStream } from './raw-stream.js';
+import { MAX_HEAD_BYTES } from './http-head.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, sendPooled, type PooledTarget } from './pooled.js';
+import { sendStream } from './stream.js';
 
 export interface TransportHandlerOptions {
-  /** Upper bound on pooled connections to the daemon. Default 16. */
+  /** Upper bound on pooled connections to the daemon (short answers). Default 16. */
   connections?: number;
   /** How long an idle pooled connection is kept. Default 4000 ms. */
   keepAliveTimeoutMs?: number;
+  /** Cap on a buffered ('json') answer in bytes; a request's own `maxResponseBytes` wins. Default 64 MiB. */
+  maxResponseBytes?: number;
 }
 
 export interface TransportHandler {
   /** The terminal handler for compose(). */
   handler: Handler;
-  /** The undici dispatcher (for diagnostics; do not close it directly). */
+  /** The undici dispatcher of short answers (for diagnostics; do not close it directly). */
   dispatcher: Pool;
   transport: Transport;
   /** Closes the pool (idle connections at once, busy ones after their request) and the transport. */
@@ -25,23 +28,31 @@ export interface TransportHandler {
 }
 
 /**
- * Plug a Transport into undici: a Pool whose `connect` asks the transport for a Duplex,
- * so every transport gets keep-alive pooling and HTTP/1.1 parsing for free.
+ * The terminal handler over a Transport. Two ways out, by what the answer is:
+ * - short answers ('json', 'empty') go through an undici Pool whose `connect` asks the
+ *   transport for a Duplex: keep-alive pooling and HTTP/1.1 parsing (pooled.ts);
+ * - streams and hijacks get a connection of their own from the same transport, with one
+ *   HTTP/1.1 exchange read by hand (exchange.ts): a stream holds its connection for its
+ *   whole life anyway, and decoding its chunks in place costs about half undici's CPU.
  */
 export function createTransportHandler(transport: Transport, options: TransportHandlerOptions = {}): TransportHandler {
   assertTransport(transport);
   const endpoint = transport.endpoint;
   const host = transport.host ?? 'localhost';
-  const dedicatedStreams = transport.dedicatedStreams === true;
   const connections = options.connections ?? 16;
   if (!Number.isInteger(connections) || connections < 1) {
-    throw new TypeError(`dockline: connections must be a positive integer, got ${String(options.connections)}`);
+    throw new InvalidParameterError(`dockline: connections must be a positive integer, got ${String(options.connections)}`);
+  }
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new InvalidParameterError(`dockline: maxResponseBytes must be a positive integer (bytes), got ${String(options.maxResponseBytes)}`);
   }
   const pool = new Pool(`http://${host}`, {
     connections,
     pipelining: 1,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
-    // Deadlines belong to the timeout middleware: logs --follow may be silent for hours.
+    maxHeaderSize: MAX_HEAD_BYTES,
+    // Deadlines belong to the call (req.deadline): undici's own timers stay off.
     headersTimeout: 0,
     bodyTimeout: 0,
     connect: (_opts, callback) => {
@@ -52,19 +63,22 @@ export function createTransportHandler(transport: Transport, options: TransportH
       );
     },
   });
+  const pooled: PooledTarget = { pool, endpoint, maxResponseBytes };
+  const own = { transport, host };
   let closed = false;
 
   const handler: Handler = (req) => {
     if (closed) {
       return Promise.reject(connectError(Object.assign(new Error('client closed'), { code: 'ECLIENTCLOSED' }), endpoint, transport.kind));
     }
-    if (req.response === 'hijack') return hijack(transport, req, host);
-    // A streamed answer to a GET (logs, stats, events, export) is read by hand on a
-    // connection of its own when connections are cheap: see raw-stream.ts.
-    if (dedicatedStreams && req.response === 'stream' && req.method === 'GET' && (req.body === undefined || req.body === null)) {
-      return rawStream(transport, req, host);
+    switch (req.response) {
+      case 'hijack':
+        return hijack(own, req);
+      case 'stream':
+        return sendStream(own, req);
+      default:
+        return sendPooled(pooled, req);
     }
-    return send(pool, req, endpoint);
   };
 
   return {
@@ -82,5 +96,3 @@ export function createTransportHandler(transport: Transport, options: TransportH
     },
   };
 }
-
-export type { Duplex };

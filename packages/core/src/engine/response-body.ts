@@ -1,0 +1,179 @@
+import { Readable, type Duplex } from 'node:stream';
+import { requestError } from '../connection-errors.js';
+import { TimeoutError } from '../errors.js';
+import { ChunkedDecoder } from './chunked.js';
+import type { BodyFraming } from './http-head.js';
+import { ReadPacer } from './pacing.js';
+
+/** What the body buffers before the socket is paused (backpressure). */
+const BODY_HIGH_WATER_MARK = 64 * 1024;
+
+export interface ResponseBodyOptions {
+  framing: BodyFraming;
+  operation: string;
+  endpoint: string;
+  /** Called once when the body is over (ended, failed or destroyed): stops the call's watch. */
+  release: () => void;
+  /** End with a TimeoutError when no byte came for this long. */
+  idleTimeoutMs?: number | undefined;
+  /** The idle timer does not keep the process alive. */
+  unref?: boolean | undefined;
+}
+
+/**
+ * A response body read straight off a connection of its own: delimited by Content-Length,
+ * chunked framing (decoded in place, see chunked.ts) or the end of the connection. One
+ * push per socket read, not per HTTP chunk; reads of chatty streams are paced
+ * (pacing.ts); the socket pauses when the consumer falls behind. The connection is closed
+ * when the body is over (it was asked for with `Connection: close`).
+ */
+export class ResponseBody extends Readable {
+  readonly #socket: Duplex;
+  readonly #operation: string;
+  readonly #endpoint: string;
+  readonly #decoder: ChunkedDecoder | undefined;
+  /** Content-Length bytes still to come; -1 for a chunked body or one that ends at EOF. */
+  #remaining: number;
+  readonly #toEof: boolean;
+  #ended = false;
+  #wanted = true;
+  #release: (() => void) | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  readonly #pacer: ReadPacer;
+  readonly #onData = (chunk: Buffer): void => this.#read(chunk);
+  readonly #onEnd = (): void => this.#closedEarly();
+  readonly #onError = (err: Error): void => {
+    this.destroy(requestError(err, { operation: this.#operation, endpoint: this.#endpoint }));
+  };
+
+  constructor(socket: Duplex, options: ResponseBodyOptions) {
+    super({ highWaterMark: BODY_HIGH_WATER_MARK });
+    this.#socket = socket;
+    this.#operation = options.operation;
+    this.#endpoint = options.endpoint;
+    this.#release = options.release;
+    const { framing } = options;
+    this.#decoder = framing.kind === 'chunked' ? new ChunkedDecoder(options.operation) : undefined;
+    this.#remaining = framing.kind === 'length' ? framing.length : -1;
+    this.#toEof = framing.kind === 'eof';
+    this.#pacer = new ReadPacer(() => {
+      if (this.#wanted && !this.#ended) this.#socket.resume();
+    });
+    if (framing.kind === 'none') {
+      this.#finish();
+      return;
+    }
+    const idleMs = options.idleTimeoutMs;
+    if (idleMs !== undefined && idleMs > 0 && Number.isFinite(idleMs)) {
+      this.#idle = setTimeout(() => {
+        this.destroy(
+          new TimeoutError(`${this.#operation}: no data for ${idleMs} ms (idleTimeoutMs)`, { operation: this.#operation, endpoint: this.#endpoint, timeoutMs: idleMs }),
+        );
+      }, idleMs);
+      if (options.unref) this.#idle.unref();
+    }
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.resume();
+  }
+
+  #read(chunk: Buffer): void {
+    this.#idle?.refresh();
+    let payload: Buffer;
+    if (this.#decoder) {
+      try {
+        payload = this.#decoder.decode(chunk);
+      } catch (err) {
+        this.destroy(err as Error);
+        return;
+      }
+    } else if (this.#remaining >= 0) {
+      payload = chunk.length <= this.#remaining ? chunk : chunk.subarray(0, this.#remaining);
+      this.#remaining -= payload.length;
+    } else {
+      payload = chunk;
+    }
+    if (payload.length > 0 && !this.push(payload)) {
+      this.#wanted = false;
+      this.#socket.pause();
+    }
+    if (this.#decoder?.done || this.#remaining === 0) {
+      this.#finish();
+      return;
+    }
+    if (this.#pacer.afterRead(chunk.length)) this.#socket.pause();
+  }
+
+  /** The whole body arrived: end the stream and close the connection. */
+  #finish(): void {
+    this.#ended = true;
+    this.#detach();
+    this.push(null);
+    this.#socket.destroy();
+  }
+
+  #closedEarly(): void {
+    if (this.#ended || this.destroyed) return;
+    if (this.#toEof) {
+      this.#finish();
+      return;
+    }
+    const err = Object.assign(new Error('the daemon closed the connection before the end of the body'), { code: 'UND_ERR_SOCKET' });
+    this.destroy(requestError(err, { operation: this.#operation, endpoint: this.#endpoint }));
+  }
+
+  #detach(): void {
+    this.#pacer.stop();
+    if (this.#idle !== undefined) {
+      clearTimeout(this.#idle);
+      this.#idle = undefined;
+    }
+    this.#socket.off('data', this.#onData);
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('close', this.#onEnd);
+    // Keep an error listener: a late socket error must not become an uncaught exception.
+    this.#socket.off('error', this.#onError);
+    this.#socket.on('error', noop);
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  override _read(): void {
+    this.#wanted = true;
+    if (!this.#pacer.waiting && !this.#ended) this.#socket.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#detach();
+    this.#socket.destroy();
+    callback(error);
+  }
+}
+
+/** Read `body` up to `cap` bytes, then close it: what an error answer's body is read with. */
+export async function readCapped(body: Readable, cap: number): Promise<{ data: Buffer; truncated: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size > cap) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch {
+    // A broken error body still has a status: keep what came.
+  } finally {
+    body.destroy();
+  }
+  const data = Buffer.concat(parts, size);
+  return { data: truncated ? data.subarray(0, cap) : data, truncated };
+}
+
+function noop(): void {}
