@@ -107,9 +107,10 @@ describe('request() on the wire', () => {
       ['ContainerInspect', '/containers/c1/json', { size: true }],
       ['ContainerStats', '/containers/c1/stats', { stream: false }],
     ]);
-    // stop: the default deadline (120 s) plus the grace period, unless the call sets one.
-    expect(sent[4]!.timeoutMs).toBe(125_000);
-    expect(sent[5]!.timeoutMs).toBe(1234);
+    // stop: the grace period travels as graceMs, for the timeout middleware to add to its
+    // default; a call's own timeoutMs goes as is (and wins there).
+    expect(sent[4]!).toMatchObject({ graceMs: 5000, timeoutMs: undefined });
+    expect(sent[5]!).toMatchObject({ graceMs: 5000, timeoutMs: 1234 });
     // one-shot stats is a short call, not a long-running stream
     expect(sent[7]!.longRunning).toBe(false);
   });

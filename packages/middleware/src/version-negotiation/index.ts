@@ -284,7 +284,7 @@ function pingFailed(err: unknown): unknown {
   }
   // Something answers HTTP there, but not as a Docker daemon does (every daemon answers
   // GET /_ping with 200): say so rather than "HTTP 404 with no message".
-  if (err instanceof DockerError && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+  if (!(err instanceof ConnectionError) && err instanceof DockerError && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     const where = err.endpoint ?? 'the endpoint';
     return new ProtocolError(
       `${where} does not look like a Docker daemon: it answered GET /_ping with HTTP ${err.statusCode}` +
