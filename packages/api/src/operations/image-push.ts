@@ -54,7 +54,9 @@ export async function pushImage(ctx: ClientContext, ref: string, options: PushIm
   const normalized = `${parsed.name}:${tag}`;
   const doing = `pushing ${normalized}`;
   const tracker = new PullProgressTracker(normalized);
-  const headers = options.auth ? { 'X-Registry-Auth': encodeRegistryAuth(options.auth) } : undefined;
+  // Always sent, `{}` without credentials, as the Go client does: a daemon given no header
+  // reads credentials from the body instead (the pre-1.x form) and answers 400 on an empty one.
+  const headers = { 'X-Registry-Auth': encodeRegistryAuth(options.auth ?? {}) };
   let digest: string | undefined;
   let size: number | undefined;
   try {

@@ -25,13 +25,13 @@ export function progressLineError(msg: ProgressErrorFields): string | undefined 
  * The class for a failure the daemon reported in words (an error line in the stream, or a
  * 500): the stream has no status code, so the message decides.
  * - UnauthorizedError: "unauthorized", "no basic auth credentials", "authentication required";
- * - NotFoundError: "not found", "manifest unknown", "repository does not exist";
+ * - NotFoundError: "not found", "manifest unknown", "repository does not exist", "tag does not exist";
  * - ServerError: anything else.
  */
 export function progressErrorClass(message: string): typeof NotFoundError | typeof UnauthorizedError | typeof ServerError {
   const m = message.toLowerCase();
   if (/unauthorized|no basic auth credentials|authentication required|incorrect username or password/.test(m)) return UnauthorizedError;
-  if (/not found|manifest unknown|repository does not exist|name unknown/.test(m)) return NotFoundError;
+  if (/not found|manifest unknown|does not exist|name unknown/.test(m)) return NotFoundError;
   return ServerError;
 }
 
