@@ -59,14 +59,14 @@ export function reclassifyProgressError(err: unknown, operation: string, doing: 
  * line. The first error line rejects (see progressError) and closes the stream; a throw
  * from `onLine` does too.
  */
-export async function readProgress<T extends ProgressErrorFields>(
+export async function readProgress<T extends object>(
   stream: AsyncIterable<Uint8Array>,
   operation: string,
   doing: string,
   onLine: (msg: T) => void,
 ): Promise<void> {
   for await (const msg of decodeJsonLines<T>(stream)) {
-    const error = progressLineError(msg);
+    const error = progressLineError(msg as ProgressErrorFields);
     if (error !== undefined) throw progressError(error, operation, doing);
     onLine(msg);
   }
