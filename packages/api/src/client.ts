@@ -27,6 +27,17 @@ import { resizeContainerTTY, type ResizeTTYResult } from './operations/container
 import { resizeExecTTY } from './operations/exec-resize.js';
 import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
 import type { StreamOptions } from './streams/stream-options.js';
+// Images beyond the 24, commit, events
+import { pushImage, type PushImageCallOptions, type PushImageOptions, type PushImageResult } from './operations/image-push.js';
+import { tagImage, type TagImageOptions, type TagImageResult } from './operations/image-tag.js';
+import { loadImages } from './operations/image-load.js';
+import { saveImages } from './operations/image-save.js';
+import { importImage, type ImportImageOptions, type ImportImageResult } from './operations/image-import.js';
+import { pruneImages, type PruneImagesOptions, type PruneImagesResult } from './operations/image-prune.js';
+import { commitContainer, type CommitContainerOptions, type CommitContainerResult } from './operations/container-commit.js';
+import { events, type EventStream, type EventsOptions } from './operations/system-events.js';
+import type { TarInput } from './streams/binary-body.js';
+import type { Readable } from 'node:stream';
 
 export interface DockerClientInit {
   pipeline: Pipeline;
@@ -240,6 +251,55 @@ export class DockerClient implements ClientContext {
   /** GET /images/{name}/history: the image's layers, newest first. */
   imageHistory(id: string, callOptions?: CallOptions): Promise<ImageHistoryResult> {
     return imageHistory(this, id, callOptions);
+  }
+
+  // Images: push, tag, save/load, import, prune; commit; events -------------------------
+
+  /**
+   * POST /images/{name}/push: push one tag to its registry, reporting per-layer progress
+   * (`onProgress` in the call options) -> `{ digest }`. An error line in the stream rejects
+   * (UnauthorizedError for missing or refused credentials).
+   */
+  pushImage(ref: string, options?: PushImageOptions, callOptions?: PushImageCallOptions): Promise<PushImageResult> {
+    return pushImage(this, ref, options, callOptions);
+  }
+
+  /** POST /images/{name}/tag: `ref` also becomes `repo:tag` (tag default "latest"). */
+  tagImage(ref: string, options: TagImageOptions, callOptions?: CallOptions): Promise<TagImageResult> {
+    return tagImage(this, ref, options, callOptions);
+  }
+
+  /** GET /images/get (or /images/{name}/get for one): the images as a `docker save` tar stream. */
+  saveImages(refs: string | readonly string[], callOptions?: CallOptions): Promise<Readable> {
+    return saveImages(this, refs, callOptions);
+  }
+
+  /** POST /images/load: load a `docker save` tar (streamed) -> the loaded refs, or ids of untagged images. */
+  loadImages(tar: TarInput, callOptions?: CallOptions): Promise<string[]> {
+    return loadImages(this, tar, callOptions);
+  }
+
+  /** POST /images/create?fromSrc=-: an image from a root filesystem tar (streamed) -> `{ id }`. */
+  importImage(tar: TarInput, options?: ImportImageOptions, callOptions?: CallOptions): Promise<ImportImageResult> {
+    return importImage(this, tar, options, callOptions);
+  }
+
+  /** POST /images/prune: remove unused images (only dangling ones unless `filters.dangling` is ['false']). */
+  pruneImages(options?: PruneImagesOptions, callOptions?: CallOptions): Promise<PruneImagesResult> {
+    return pruneImages(this, options, callOptions);
+  }
+
+  /** POST /commit: a new image from a container -> `{ Id }`. */
+  commitContainer(id: string, options?: CommitContainerOptions, callOptions?: CallOptions): Promise<CommitContainerResult> {
+    return commitContainer(this, id, options, callOptions);
+  }
+
+  /**
+   * GET /events as an async iterable: `for await (const e of docker.events({ filters }))`.
+   * Leaving the loop or aborting closes the connection; `until` ends it by itself.
+   */
+  events(options?: EventsOptions, callOptions?: CallOptions): EventStream {
+    return events(this, options, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

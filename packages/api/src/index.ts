@@ -31,6 +31,14 @@ export {
   type ImageReference,
 } from './operations/image-reference.js';
 export type { StreamOptions } from './streams/stream-options.js';
+// Images beyond the 24, commit, events
+export type { PushImageOptions, PushImageCallOptions, PushImageResult, PushProgress } from './operations/image-push.js';
+export type { TagImageOptions, TagImageResult } from './operations/image-tag.js';
+export type { ImportImageOptions, ImportImageResult } from './operations/image-import.js';
+export type { PruneImagesOptions, PruneImagesResult } from './operations/image-prune.js';
+export type { CommitContainerOptions, CommitContainerResult } from './operations/container-commit.js';
+export type { EventsOptions, EventMessage, EventStream } from './operations/system-events.js';
+export type { TarInput } from './streams/binary-body.js';
 export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
 export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
 export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';

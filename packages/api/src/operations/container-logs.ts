@@ -1,9 +1,9 @@
-import { InvalidParameterError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 import { copyOutput } from '../streams/output.js';
 import type { StreamOptions } from '../streams/stream-options.js';
 import { isMultiplexed } from '../streams/multiplexed.js';
+import { unixTime } from './unix-time.js';
 
 export interface LogsOptions {
   /** Keep streaming until the container exits (or the call is aborted). */
@@ -27,18 +27,6 @@ export interface LogsResult {
   tty: boolean;
 }
 
-/** Unix seconds with nanoseconds, the form the daemon parses ("1700000000.123000000"). */
-function timestamp(t: Date | number | undefined): string | number | undefined {
-  if (t === undefined) return undefined;
-  if (t instanceof Date) {
-    const ms = t.getTime();
-    if (Number.isNaN(ms)) throw new InvalidParameterError('dockline: logs since/until is an invalid Date');
-    const s = Math.floor(ms / 1000);
-    return `${s}.${String((ms - s * 1000) * 1_000_000).padStart(9, '0')}`;
-  }
-  return t;
-}
-
 /**
  * GET /containers/{id}/logs into `streams.stdout` / `streams.stderr`: demultiplexed with
  * backpressure, or, for a container with a TTY, copied raw to stdout. Settles when the log
@@ -56,8 +44,8 @@ export async function logs(ctx: ClientContext, id: string, options: LogsOptions,
         follow: options.follow,
         stdout: options.stdout ?? true,
         stderr: options.stderr ?? true,
-        since: timestamp(options.since),
-        until: timestamp(options.until),
+        since: unixTime(options.since, 'logs', 'since'),
+        until: unixTime(options.until, 'logs', 'until'),
         timestamps: options.timestamps,
         tail: options.tail,
       },

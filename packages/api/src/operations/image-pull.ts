@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { AbortError, DockerError, InvalidParameterError, ServerError, TimeoutError, decodeJsonLines, redactText } from '@dockline/core';
+import { AbortError, DockerError, InvalidParameterError, TimeoutError, redactText } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
-import { PullProgressTracker, pullError, pullErrorClass, pullMessageError, type PullMessage, type PullProgress } from '../streams/pull-progress.js';
+import { PullProgressTracker, type PullMessage, type PullProgress } from '../streams/pull-progress.js';
+import { readProgress, reclassifyProgressError } from '../streams/progress-stream.js';
 import { InvalidReferenceError, parseNormalizedReference, pullQuery, withDefaultTag } from './image-reference.js';
 import { encodeRegistryAuth, type RegistryAuth } from './registry-auth.js';
 
@@ -88,33 +89,22 @@ export async function pullImage(ctx: ClientContext, ref: string, options: PullIm
     if (!res.stream) throw new DockerError('ImageCreate: the daemon answered without a progress stream', { operation: 'ImageCreate' });
     stream = res.stream;
     if (stall.signal.aborted) onStall();
-    for await (const msg of decodeJsonLines<PullMessage>(res.stream)) {
+    await readProgress<PullMessage>(res.stream, 'ImageCreate', `pulling ${normalized}`, (msg) => {
       arm();
-      const error = pullMessageError(msg);
-      if (error !== undefined) throw pullError(error, normalized);
       latest = redactText(describe(msg));
-      const progress = tracker.update(msg);
-      options.onProgress?.(progress);
-    }
+      options.onProgress?.(tracker.update(msg));
+    }, res.request);
   } catch (err) {
     if (stall.signal.aborted) throw stall.signal.reason;
     if (call.signal?.aborted) {
       throw err instanceof AbortError ? err : new AbortError(`pulling ${normalized} aborted`, { operation: 'ImageCreate', cause: call.signal.reason });
     }
-    throw reclassify(err, normalized);
+    throw reclassifyProgressError(err, 'ImageCreate', `pulling ${normalized}`);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     stall.signal.removeEventListener('abort', onStall);
   }
   return { ref: normalized, digest: tracker.digest, status: tracker.finalStatus };
-}
-
-/** A 500 before the stream started says what went wrong only in words: classify it like a stream error. */
-function reclassify(err: unknown, ref: string): unknown {
-  if (err instanceof ServerError && err.statusCode !== undefined && err.daemonMessage !== undefined && err.operation === 'ImageCreate') {
-    if (pullErrorClass(err.daemonMessage) !== ServerError) return pullError(err.daemonMessage, ref, err, err.statusCode);
-  }
-  return err;
 }
 
 function describe(msg: PullMessage): string {

@@ -1,4 +1,3 @@
-import { DockerError, NotFoundError, ServerError, UnauthorizedError, redactText } from '@dockline/core';
 import type { components } from '../generated/engine-api.js';
 
 /** One line of an image pull's progress stream (the spec's CreateImageInfo, plus `error`). */
@@ -11,17 +10,17 @@ export type PullMessage = components['schemas']['CreateImageInfo'] & {
 
 /** Progress of one layer, as the daemon reports it. */
 export interface LayerProgress {
-  /** The layer's latest status: "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum", "Download complete", "Extracting", "Pull complete", "Already exists"... */
+  /** The layer's latest status: "Pulling fs layer", "Waiting", "Downloading", "Verifying Checksum", "Download complete", "Extracting", "Pull complete", "Already exists"; for a push "Preparing", "Waiting", "Pushing", "Pushed", "Layer already exists", "Mounted from <repo>"... */
   status: string;
-  /** Bytes of the layer downloaded so far (set to `total` once the download completed). */
+  /** Bytes of the layer downloaded (or pushed) so far (set to `total` once the transfer completed). */
   current: number;
-  /** The layer's download size in bytes, once the daemon said it (with its first "Downloading" line). */
+  /** The layer's size in bytes, once the daemon said it (with its first "Downloading" / "Pushing" line). */
   total: number | undefined;
 }
 
-/** What `pullImage`'s `onProgress` receives after each progress line. */
+/** What `pullImage`'s (and `pushImage`'s) `onProgress` receives after each progress line. */
 export interface PullProgress {
-  /** The reference being pulled, normalized (e.g. "127.0.0.1:5000/team/app:v1"). */
+  /** The reference being pulled or pushed, normalized (e.g. "127.0.0.1:5000/team/app:v1"). */
   ref: string;
   /** Per layer id (short digest, as the daemon prints it). Insertion order is the daemon's. */
   layers: ReadonlyMap<string, Readonly<LayerProgress>>;
@@ -29,7 +28,7 @@ export interface PullProgress {
   current: number;
   /** Sum of `total` over the layers whose size is known. */
   total: number;
-  /** Layers that finished ("Pull complete" or "Already exists"). */
+  /** Layers that finished ("Pull complete", "Already exists", "Pushed", "Layer already exists", "Mounted from ..."). */
   completed: number;
   /** The latest line that was not about one layer ("Pulling from ...", "Digest: ...", "Status: ..."). */
   status: string | undefined;
@@ -37,8 +36,11 @@ export interface PullProgress {
   message: Readonly<PullMessage>;
 }
 
-const DONE = new Set(['Pull complete', 'Already exists']);
-const DOWNLOADED = new Set(['Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete']);
+// Pull and push lines have the same shape; only the words differ. A pushed layer's bytes
+// come with "Pushing", and "Mounted from <repo>" (a cross-repository mount) is done too.
+const TRANSFERRING = new Set(['Downloading', 'Pushing']);
+const DONE = new Set(['Pull complete', 'Already exists', 'Pushed', 'Layer already exists']);
+const TRANSFERRED = new Set(['Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete', 'Pushed']);
 
 /** Folds progress lines into a PullProgress; keeps the final Digest/Status lines. */
 export class PullProgressTracker {
@@ -72,10 +74,10 @@ export class PullProgressTracker {
         this.#layers.set(msg.id, layer);
       }
       layer.status = status;
-      if (status === 'Downloading') {
+      if (TRANSFERRING.has(status)) {
         if (typeof detail.current === 'number') layer.current = detail.current;
         if (typeof detail.total === 'number' && detail.total > 0) layer.total = detail.total;
-      } else if (DOWNLOADED.has(status) && layer.total !== undefined) {
+      } else if (TRANSFERRED.has(status) && layer.total !== undefined) {
         layer.current = layer.total;
       }
     } else if (status !== '') {
@@ -89,37 +91,8 @@ export class PullProgressTracker {
     for (const layer of this.#layers.values()) {
       current += layer.current;
       if (layer.total !== undefined) total += layer.total;
-      if (DONE.has(layer.status)) completed++;
+      if (DONE.has(layer.status) || layer.status.startsWith('Mounted from')) completed++;
     }
     return { ref: this.#ref, layers: this.#layers, current, total, completed, status: this.#status, message: msg };
   }
-}
-
-/** The error text of a progress line, if it is an error line. */
-export function pullMessageError(msg: PullMessage): string | undefined {
-  const text = msg.errorDetail?.message ?? msg.error;
-  if (typeof text === 'string' && text !== '') return text;
-  if (msg.errorDetail !== undefined || msg.error !== undefined) return 'unknown error (the daemon sent an empty error line)';
-  return undefined;
-}
-
-/**
- * The class for a pull failure the daemon reported in words (an error line in the stream,
- * or a 500): the stream has no status code, so the message decides.
- * - NotFoundError: "not found", "manifest unknown", "repository does not exist";
- * - UnauthorizedError: "unauthorized", "no basic auth credentials", "authentication required";
- * - ServerError: anything else.
- */
-export function pullErrorClass(message: string): typeof NotFoundError | typeof UnauthorizedError | typeof ServerError {
-  const m = message.toLowerCase();
-  if (/unauthorized|no basic auth credentials|authentication required|incorrect username or password/.test(m)) return UnauthorizedError;
-  if (/not found|manifest unknown|repository does not exist|name unknown/.test(m)) return NotFoundError;
-  return ServerError;
-}
-
-export function pullError(message: string, ref: string, cause?: unknown, statusCode?: number): DockerError {
-  // Error lines can echo registry URLs with credentials: scrub them like status errors.
-  const text = redactText(message);
-  const Class = pullErrorClass(text);
-  return new Class(`${text} (ImageCreate: pulling ${ref})`, { operation: 'ImageCreate', daemonMessage: text, statusCode, cause });
 }
