@@ -1,9 +1,9 @@
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { describeWithEngine } from '@dockline/tool-testkit';
 import { expect, it } from 'vitest';
 import { createClient } from '../src/create-client.js';
+import { describeEachEngine } from './engines.js';
 
-describeWithEngine('createClient options', (engine) => {
+describeEachEngine('createClient options', (engine) => {
   it('tracing: spans go to the given tracer provider, named by operation, with the negotiated version', async () => {
     const exporter = new InMemorySpanExporter();
     const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
