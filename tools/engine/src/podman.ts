@@ -96,8 +96,10 @@ export async function ensurePodman(opts: PodmanOptions = {}): Promise<PodmanInfo
   return withLock(layout(stateDir), async () => {
     const tools = await ensurePodmanTools(join(stateDir, 'apt.log'), log);
     let info = await checkPodman(p);
-    const registries = registriesConf(opts.insecureRegistries ?? []);
-    if ((await readFile(p.registriesConf, 'utf8').catch(() => '')) !== registries) {
+    const current = await readFile(p.registriesConf, 'utf8').catch(() => undefined);
+    // Without the option, whatever the engine configured stays.
+    const registries = opts.insecureRegistries || current === undefined ? registriesConf(opts.insecureRegistries ?? []) : current;
+    if (current !== registries) {
       // The service reads it at start: a changed registry port means a restart.
       if (info) log('podman: registries changed, restarting the service');
       info = undefined;
