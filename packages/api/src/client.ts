@@ -5,6 +5,7 @@ import type { OperationId } from './generated/operations.js';
 import { buildRequest, resultOf, type OperationParams, type RawParams, type RequestResult } from './request.js';
 import { ping, type PingResult } from './operations/system-ping.js';
 import { version, type VersionResult } from './operations/system-version.js';
+import { detectEngine, type EngineIdentity } from './operations/system-engine.js';
 import { info, type InfoResult } from './operations/system-info.js';
 import { listContainers, type ListContainersOptions, type ListContainersResult } from './operations/container-list.js';
 import { inspectContainer, type InspectContainerResult } from './operations/container-inspect.js';
@@ -107,6 +108,14 @@ export class DockerClient implements ClientContext {
     const [params, options] = args;
     const res = await this.call(operation, params as RawParams | undefined, options);
     return resultOf(res) as RequestResult<Op>;
+  }
+
+  /**
+   * Which engine answers (Docker or Podman's Docker-compatible service), its release and the
+   * API versions it announces: GET /_ping, then GET /version.
+   */
+  detectEngine(options?: CallOptions): Promise<EngineIdentity> {
+    return detectEngine(this, options);
   }
 
   /** GET /_ping: the daemon is up; its API version and OS. */

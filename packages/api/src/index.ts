@@ -2,6 +2,7 @@ export { createClient, type CreateClientOptions } from './create-client.js';
 export { DockerClient, type DockerClientInit } from './client.js';
 export type { CallOptions } from './call-options.js';
 export type { PingResult } from './operations/system-ping.js';
+export type { EngineIdentity, EngineKind } from './operations/system-engine.js';
 export type { VersionResult } from './operations/system-version.js';
 export type { InfoResult } from './operations/system-info.js';
 export type { Filters } from './operations/filters.js';
@@ -60,7 +61,7 @@ export {
   UnauthorizedError,
   UnavailableError,
 } from '@dockline/core';
-export { describeConnection, type ConnectionDescription, type DescribeConnectionOptions } from './connection/describe.js';
+export { describeConnection, type ConnectionDescription, type DescribeConnectionOptions, type ProbedEngine } from './connection/describe.js';
 export type { EndpointSource } from './connection/plan.js';
 export {
   DEFAULT_CONTEXT_NAME,

@@ -4,7 +4,8 @@ import type { EngineInfo } from './state.ts';
 
 const USAGE = `usage: cli.ts <command> [--dir STATE_DIR]
   start        start whatever is not running (idempotent), print a summary
-  stop         stop dockerd (+ its containerd), the registry and sshd
+  stop         stop dockerd (+ its containerd), the registry, sshd and podman (+ its
+               conmons and their containers)
   status       check every service; exit 1 when something is not running
   env [--tls]  ensure the engine, then print shell exports (eval "$(... env)");
                DOCKER_HOST is the unix socket, or the TLS port with --tls
@@ -33,6 +34,7 @@ function exportsFor(info: EngineInfo, tls: boolean): string[] {
     ['DOCKLINE_SSH_HOST', `ssh://root@127.0.0.1:${info.ssh.port}`],
     ['DOCKLINE_SSH_KEY', info.ssh.privateKeyPath],
     ['DOCKLINE_SSH_KNOWN_HOSTS', info.ssh.knownHostsPath],
+    ['DOCKLINE_PODMAN_HOST', `unix://${info.podman.socketPath}`],
   ].map(([k, v]) => `export ${k}=${q(v!)}`);
 }
 
@@ -42,6 +44,7 @@ function summary(info: EngineInfo): string {
     `tls       tcp://127.0.0.1:${info.tls.port} (DOCKER_CERT_PATH=${info.tls.certDir})`,
     `registry  ${info.registry.address} user ${info.registry.username} (image ${info.registry.image}, pid ${info.registry.pid})`,
     `sshd      ssh://root@127.0.0.1:${info.ssh.port} key ${info.ssh.privateKeyPath} (pid ${info.ssh.pid})`,
+    `podman    unix://${info.podman.socketPath} (API ${info.podman.apiVersion}, Podman ${info.podman.libpodVersion}, ${info.podman.storageDriver}, pid ${info.podman.pid})`,
     `image     ${info.image}`,
   ].join('\n');
 }

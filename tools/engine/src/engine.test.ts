@@ -116,6 +116,16 @@ describe('tools/engine', () => {
     expect(res.status).toBe(200);
   });
 
+  it('runs Podman as a second engine: its socket answers, with the test image under the same name', async () => {
+    const ping = await get({ socketPath: info.podman.socketPath, path: '/_ping' });
+    expect(ping.status).toBe(200);
+    expect(ping.headers['api-version']).toBe(info.podman.apiVersion);
+    expect(ping.headers['libpod-api-version']).toBe(info.podman.libpodVersion);
+    const image = await get({ socketPath: info.podman.socketPath, path: `/images/${info.image}/json` });
+    expect(image.status).toBe(200);
+    expect(info.podman.socketPath.startsWith(info.stateDir)).toBe(true);
+  });
+
   it('runs docker on the ssh remote against the private daemon', async () => {
     const out = await sh('ssh', [
       '-F', '/dev/null',

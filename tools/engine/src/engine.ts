@@ -1,11 +1,13 @@
 // Orchestration: reuse what runs and is healthy, clear what is stale, start what is missing.
 import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ensureTools } from './apt.ts';
 import { ensureCerts } from './certs.ts';
 import { checkDockerd, settleDockerd, startDockerd, stopDockerd, unixTarget } from './dockerd.ts';
 import { request } from './http.ts';
 import { ensureTestImage } from './image.ts';
 import { isOurProcess, isRoot, readPidFile } from './proc.ts';
+import { ensurePodman, podmanHealth, stopPodman, type PodmanInfo } from './podman.ts';
 import { checkRegistry, ensurePushed, startRegistry, stopRegistry } from './registry.ts';
 import { checkSshd, ensureSshKeys, startSshd, stopSshd, verifyDialStdio, writeKnownHosts, hostPublicKey } from './sshd.ts';
 import {
@@ -49,8 +51,8 @@ function checkPathLengths(l: Layout): void {
 }
 
 /**
- * Makes sure dockerd (unix + mutual TLS), the registry (with the test image pushed) and sshd
- * run. Idempotent and fast when all of them already run and answer; starts only what is
+ * Makes sure dockerd (unix + mutual TLS), the registry (with the test image pushed), sshd
+ * and Podman's Docker-compatible service (with the test image) run. Idempotent and fast when all of them already run and answer; starts only what is
  * missing. Needs root to start anything; without root it only reuses a running engine.
  */
 export async function ensureEngine(opts: EngineOptions = {}): Promise<EngineInfo> {
@@ -141,7 +143,11 @@ async function ensureAsRoot(l: Layout, log: (line: string) => void): Promise<Eng
     await verifyDialStdio(tools, l, state.sshPort!);
   }
 
-  const info = await buildInfo(l, state, docker, registry.pid, sshd.pid);
+  // podman (its own lock and state below ours: ensurePodman reuses a healthy service)
+  const podman = await ensurePodman({ stateDir: l.podmanDir, log, insecureRegistries: [`127.0.0.1:${state.registryPort}`] });
+  if (podman.startedByUs) started = true;
+
+  const info = await buildInfo(l, state, docker, registry.pid, sshd.pid, podman);
   state.info = info;
   if (JSON.stringify(state) !== before) await save();
   return { ...info, startedByUs: started };
@@ -158,6 +164,7 @@ async function buildInfo(
   docker: { pid: number; apiVersion: string },
   registryPid: number,
   sshdPid: number,
+  podman: Omit<PodmanInfo, 'startedByUs'>,
 ): Promise<EngineInfo> {
   const address = `127.0.0.1:${state.registryPort}`;
   return {
@@ -195,19 +202,34 @@ async function buildInfo(
       logPath: l.ssh.log,
       pid: sshdPid,
     },
+    podman: podmanInfo(podman),
     image: TEST_IMAGE,
     startedByUs: false,
   };
 }
 
-/** Stops dockerd (and its containerd), the registry and sshd; waits until they are gone. Keeps data, keys and ports. */
+function podmanInfo(p: Omit<PodmanInfo, 'startedByUs'>): EngineInfo['podman'] {
+  return {
+    socketPath: p.socketPath,
+    apiVersion: p.apiVersion,
+    libpodVersion: p.libpodVersion,
+    storageDriver: p.storageDriver,
+    pid: p.pid,
+    logPath: p.logPath,
+  };
+}
+
+/**
+ * Stops dockerd (and its containerd), the registry, sshd and Podman (with its conmons and
+ * their containers); waits until they are gone. Keeps data, keys and ports.
+ */
 export async function stopEngine(opts: { stateDir?: string } = {}): Promise<void> {
   const l = layout(resolveStateDir(opts.stateDir));
   const exists = await access(l.stateDir).then(() => true, () => false);
   if (!exists) return;
   if (!isRoot()) throw new Error(`dockline engine: stopping the engine at ${l.stateDir} needs root (it runs as root)`);
   await withLock(l, async () => {
-    await Promise.all([stopSshd(l), stopRegistry(l)]);
+    await Promise.all([stopSshd(l), stopRegistry(l), stopPodman({ stateDir: l.podmanDir })]);
     await stopDockerd(l);
     const state = await readState(l);
     // Ports, password and storage driver stay so that the next start looks the same.
@@ -238,13 +260,15 @@ export async function engineStatus(opts: { stateDir?: string } = {}): Promise<En
         : `no engine recorded in ${l.stateFile}`,
     );
   }
-  const [docker, registry, sshd] = await Promise.all([
+  const [docker, registry, sshd, podman] = await Promise.all([
     checkDockerd(l, state.tlsPort, problems),
     checkRegistry(l, state.registryPort, state.registryPassword, problems),
     checkSshd(l, state.sshPort, problems),
+    podmanHealth(l.podmanDir),
   ]);
+  if (!podman) problems.push(`podman does not answer on ${join(l.podmanDir, 'podman.sock')}`);
   let info = state.info ? { ...state.info, startedByUs: false } : undefined;
-  if (info && docker && registry && sshd) {
+  if (info && docker && registry && sshd && podman) {
     // The stored pids may be older than what runs now (a service restarted by hand).
     info = {
       ...info,
@@ -252,6 +276,7 @@ export async function engineStatus(opts: { stateDir?: string } = {}): Promise<En
       dockerd: { ...info.dockerd, pid: docker.pid },
       registry: { ...info.registry, pid: registry.pid },
       ssh: { ...info.ssh, pid: sshd.pid },
+      podman: podmanInfo(podman),
     };
   }
   return { running: problems.length === 0, ...(info ? { info } : {}), problems };

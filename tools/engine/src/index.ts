@@ -4,4 +4,4 @@ export type { EngineOptions, EngineStatus } from './engine.ts';
 export type { EngineInfo } from './state.ts';
 export { DEFAULT_STATE_DIR, TEST_IMAGE, resolveStateDir } from './state.ts';
 export { registryAuthHeader } from './registry.ts';
-export { ensurePodman, stopPodman, DEFAULT_PODMAN_DIR, type PodmanInfo, type PodmanOptions } from './podman.ts';
+export { ensurePodman, stopPodman, podmanHealth, resolvePodmanDir, PODMAN_SUBDIR, type PodmanInfo, type PodmanOptions } from './podman.ts';

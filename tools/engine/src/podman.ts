@@ -1,12 +1,15 @@
 // A private Podman service (Docker-compatible API) on a unix socket, for tests that check
-// dockline against a second engine. Its own storage, run and config folders under the state
-// dir, so it shares nothing with the dockerd of engine.ts or with a system Podman.
+// dockline against a second engine. It is one of the engine's services: ensureEngine()
+// starts it in <engine state dir>/podman and stopEngine() stops it (with its conmons and
+// their containers), like dockerd. Its own storage, run and config folders, so it shares
+// nothing with the dockerd of engine.ts or with a system Podman.
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Tools } from './apt.ts';
 import { expectStatus, ping, request, type Target } from './http.ts';
 import { ensureTestImage, imageExists } from './image.ts';
 import {
+  descendants,
   findProcesses,
   isAlive,
   isOurProcess,
@@ -21,14 +24,20 @@ import {
   terminateAll,
   which,
 } from './proc.ts';
-import { TEST_IMAGE, layout, withLock } from './state.ts';
+import { TEST_IMAGE, layout, resolveStateDir, withLock } from './state.ts';
 
-export const DEFAULT_PODMAN_DIR = '/tmp/dl-podman';
+/** Below the engine's state dir (DOCKLINE_ENGINE_DIR, else /tmp/dockline-engine). */
+export const PODMAN_SUBDIR = 'podman';
 
 export interface PodmanOptions {
-  /** default: $DOCKLINE_PODMAN_DIR or /tmp/dl-podman */
+  /** default: $DOCKLINE_PODMAN_DIR, else <engine state dir>/podman */
   stateDir?: string;
   log?: (line: string) => void;
+  /**
+   * Plain-HTTP registries Podman may pull from and push to (host:port): dockerd trusts
+   * loopback registries without TLS, Podman only those its registries.conf marks insecure.
+   */
+  insecureRegistries?: string[];
 }
 
 export interface PodmanInfo {
@@ -55,6 +64,7 @@ function podmanLayout(stateDir: string) {
     log: join(stateDir, 'podman.log'),
     containersConf: join(stateDir, 'containers.conf'),
     storageConf: join(stateDir, 'storage.conf'),
+    registriesConf: join(stateDir, 'registries.conf'),
     driverFile: join(stateDir, 'storage-driver'),
     root: join(stateDir, 'root'),
     runRoot: join(stateDir, 'run'),
@@ -65,7 +75,10 @@ function podmanLayout(stateDir: string) {
 }
 type PodmanLayout = ReturnType<typeof podmanLayout>;
 
-const resolveDir = (dir?: string): string => resolve(dir ?? process.env.DOCKLINE_PODMAN_DIR ?? DEFAULT_PODMAN_DIR);
+/** The Podman state dir: the given one, else $DOCKLINE_PODMAN_DIR, else <engine state dir>/podman. */
+export const resolvePodmanDir = (dir?: string): string =>
+  resolve(dir ?? process.env.DOCKLINE_PODMAN_DIR ?? join(resolveStateDir(), PODMAN_SUBDIR));
+const resolveDir = resolvePodmanDir;
 
 /**
  * Makes sure a Podman service answers on <stateDir>/podman.sock with busybox:local imported.
@@ -83,6 +96,16 @@ export async function ensurePodman(opts: PodmanOptions = {}): Promise<PodmanInfo
   return withLock(layout(stateDir), async () => {
     const tools = await ensurePodmanTools(join(stateDir, 'apt.log'), log);
     let info = await checkPodman(p);
+    const current = await readFile(p.registriesConf, 'utf8').catch(() => undefined);
+    // Without the option, whatever the engine configured stays.
+    const registries = opts.insecureRegistries || current === undefined ? registriesConf(opts.insecureRegistries ?? []) : current;
+    if (current !== registries) {
+      // The service reads it at start: a changed registry port means a restart.
+      if (info) log('podman: registries changed, restarting the service');
+      info = undefined;
+      await mkdir(stateDir, { recursive: true });
+      await writeFile(p.registriesConf, registries);
+    }
     let startedByUs = false;
     if (!info) {
       info = await startPodman(tools.podman, p, log);
@@ -92,6 +115,16 @@ export async function ensurePodman(opts: PodmanOptions = {}): Promise<PodmanInfo
     if (await ensureImage(target, tools, stateDir, log)) startedByUs = true;
     return { ...info, startedByUs };
   });
+}
+
+function registriesConf(insecure: string[]): string {
+  return [
+    '# written by tools/engine/src/podman.ts',
+    // No search registries: short names resolve locally only (no public registry here).
+    'unqualified-search-registries = []',
+    ...insecure.flatMap((r) => ['', '[[registry]]', `location = "${r}"`, 'insecure = true']),
+    '',
+  ].join('\n');
 }
 
 /**
@@ -112,18 +145,35 @@ async function ensureImage(target: Target, tools: PodmanTools, stateDir: string,
 }
 
 /**
- * Stops the service started by ensurePodman (and the conmon of any container still running).
- * Keeps storage, but unmounts what podman mounted under it, so the state dir can be deleted.
+ * Stops the service started by ensurePodman, the conmon of every container and the
+ * container processes below them (a conmon outlives the service by design, and a container
+ * outlives a killed conmon). Keeps storage, but unmounts what podman mounted under it, so the
+ * state dir can be deleted.
  */
 export async function stopPodman(opts: { stateDir?: string } = {}): Promise<void> {
   const p = podmanLayout(resolveDir(opts.stateDir));
+  // Running containers first, while the service still answers: it stops them cleanly.
+  await killContainers({ socketPath: p.socket }).catch(() => undefined);
   const pid = await readPidFile(p.pidFile);
   await terminateAll([isOurProcess(pid, 'podman') ? pid : undefined, ...(await findProcesses(`unix://${p.socket}`, 'podman'))], 20_000);
-  // conmon outlives the service by design; ours name our run root.
-  await terminateAll(await findProcesses(p.runRoot, 'conmon'), 10_000);
+  // Ours name our run root; what runs below them (the containers) goes too.
+  const conmons = await findProcesses(p.runRoot, 'conmon');
+  const children = await descendants(conmons);
+  await terminateAll([...children, ...conmons], 10_000);
   await removeFile(p.pidFile);
   if (!(await socketAccepts(p.socket))) await removeFile(p.socket);
   await unmountUnder([p.root, p.runRoot]);
+}
+
+/** Kills every running container of the service (each gets 5 s), so none is left behind. */
+async function killContainers(target: Target): Promise<void> {
+  if (!(await socketAccepts(target.socketPath!))) return;
+  const res = await request(target, { path: '/containers/json', timeoutMs: 5000 });
+  if (res.status !== 200) return;
+  const ids = (JSON.parse(res.body.toString()) as Array<{ Id: string }>).map((c) => c.Id);
+  await Promise.all(
+    ids.map((id) => request(target, { method: 'POST', path: `/containers/${id}/kill`, timeoutMs: 5000 }).catch(() => undefined)),
+  );
 }
 
 /** The overlay driver bind-mounts <root>/overlay onto itself and leaves it mounted after exit. */
@@ -138,6 +188,11 @@ async function unmountUnder(dirs: string[]): Promise<void> {
   for (const m of mounts.sort((a, b) => b.length - a.length)) {
     await run('umount', [m]).catch(() => undefined);
   }
+}
+
+/** Healthy = pid file names a live podman that answers /_ping. Starts nothing. */
+export async function podmanHealth(stateDir?: string): Promise<Omit<PodmanInfo, 'startedByUs'> | undefined> {
+  return checkPodman(podmanLayout(resolveDir(stateDir)));
 }
 
 async function checkPodman(p: PodmanLayout): Promise<Omit<PodmanInfo, 'startedByUs'> | undefined> {
@@ -282,6 +337,7 @@ async function launch(podman: string, p: PodmanLayout, driver: string, log: (lin
     ...process.env,
     CONTAINERS_CONF: p.containersConf,
     CONTAINERS_STORAGE_CONF: p.storageConf,
+    CONTAINERS_REGISTRIES_CONF: p.registriesConf,
     PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin`,
   };
   // CONTAINER_HOST would turn podman into a remote client of some other service.

@@ -246,3 +246,25 @@ export async function terminateAll(pids: Array<number | undefined>, timeoutMs?: 
   const unique = [...new Set(pids.filter((p): p is number => isAlive(p)))];
   await Promise.all(unique.map((p) => terminate(p, timeoutMs)));
 }
+
+/** Every live descendant of the given pids (children, grandchildren, ...), from /proc/PID/stat. */
+export async function descendants(roots: number[]): Promise<number[]> {
+  const parentOf = new Map<number, number>();
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) S ppid ...": fields after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number.isInteger(ppid)) parentOf.set(pid, ppid);
+  }
+  const found = new Set<number>();
+  let frontier = new Set(roots);
+  while (frontier.size > 0) {
+    const next = new Set<number>();
+    for (const [pid, ppid] of parentOf) if (frontier.has(ppid) && !found.has(pid)) next.add(pid);
+    for (const pid of next) found.add(pid);
+    frontier = next;
+  }
+  return [...found].filter((p) => isAlive(p));
+}

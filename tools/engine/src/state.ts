@@ -55,6 +55,22 @@ export interface EngineInfo {
     logPath: string;
     pid: number;
   };
+  /**
+   * Podman's Docker-compatible service (a second engine), in <stateDir>/podman, with the same
+   * test image: busybox:local resolves there too (Podman stores it as docker.io/library/busybox:local).
+   */
+  podman: {
+    /** the Docker-compatible API: unix://<socketPath> */
+    socketPath: string;
+    /** Api-Version of /_ping (the Docker API version it emulates) */
+    apiVersion: string;
+    /** Libpod-Api-Version of /_ping (Podman's own version) */
+    libpodVersion: string;
+    /** overlay; vfs when overlay mounts are not allowed */
+    storageDriver: string;
+    pid: number;
+    logPath: string;
+  };
   /** the local test image */
   image: 'busybox:local';
   /** true when this call started at least one service; false when everything was reused */
@@ -121,6 +137,8 @@ export function layout(stateDir: string) {
       pidFile: join(ssh, 'sshd.pid'),
     },
     imageBuildDir: join(stateDir, 'image'),
+    /** Podman's own state dir (podman.ts lays it out) */
+    podmanDir: join(stateDir, 'podman'),
   };
 }
 export type Layout = ReturnType<typeof layout>;

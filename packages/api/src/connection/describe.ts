@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { Transport } from '@dockline/core';
+import { createClient } from '../create-client.js';
+import type { EngineIdentity } from '../operations/system-engine.js';
 import type { SocketProbe } from './default-sockets.js';
 import { formatProbes } from './default-sockets.js';
 import type { ParsedHost } from './parse-host.js';
@@ -10,6 +12,18 @@ export interface DescribeConnectionOptions extends ConnectionOptions {
   transport?: Transport | undefined;
   /** A pinned API version (createClient's apiVersion option). */
   apiVersion?: string | undefined;
+  /**
+   * Also connect (GET /_ping and /version through createClient with these options) and report
+   * which engine answered: Docker or Podman, its release, the API version it announces and the
+   * one negotiation settled on. Default false: nothing is connected to.
+   */
+  probe?: boolean | undefined;
+}
+
+/** What `probe: true` found at the endpoint. */
+export interface ProbedEngine extends EngineIdentity {
+  /** The API version requests went out with: pinned, or the engine's capped by dockline's newest. */
+  negotiatedApiVersion: string | undefined;
 }
 
 /**
@@ -39,6 +53,8 @@ export interface ConnectionDescription {
   tried: SocketProbe[];
   /** Settings that were present but did not count, and why. */
   notes: string[];
+  /** The engine that answered (only with `probe: true`). */
+  engine?: ProbedEngine | undefined;
   /** One line: endpoint (reason; TLS). DockerClient.endpointDescription. */
   summary: string;
   /** Several lines, everything above, for a bug report. */
@@ -54,6 +70,19 @@ export interface ConnectionDescription {
  * if (verbose) console.error((await describeConnection()).text);
  */
 export async function describeConnection(options: DescribeConnectionOptions = {}, internals: PlanInternals = {}): Promise<ConnectionDescription> {
+  const described = await describeOnly(options, internals);
+  if (!options.probe) return described;
+  const { probe: _probe, ...clientOptions } = options;
+  const client = createClient(clientOptions);
+  try {
+    const engine = await client.detectEngine();
+    return finish({ ...described, engine: { ...engine, negotiatedApiVersion: client.apiVersion } });
+  } finally {
+    await client.close();
+  }
+}
+
+async function describeOnly(options: DescribeConnectionOptions, internals: PlanInternals): Promise<ConnectionDescription> {
   const env = options.env ?? process.env;
   const api = apiVersionOf(options, env);
   if (options.transport) {
@@ -113,7 +142,7 @@ export function apiVersionOf(
   return { apiVersion: undefined, apiVersionSource: 'negotiated' };
 }
 
-function finish(d: Omit<ConnectionDescription, 'summary' | 'text'>): ConnectionDescription {
+function finish(d: Omit<ConnectionDescription, 'summary' | 'text'> & { summary?: string; text?: string }): ConnectionDescription {
   const tlsText = d.tls
     ? `; TLS${d.tls.verify ? '' : ' WITHOUT verifying the daemon certificate (SkipTLSVerify)'}${d.tls.files.length ? ` with ${d.tls.files.join(', ')} from ${d.tls.from}` : `, ${d.tls.from}`}`
     : d.kind === 'tcp'
@@ -136,6 +165,11 @@ function finish(d: Omit<ConnectionDescription, 'summary' | 'text'>): ConnectionD
     lines.push('tls:         none (plain TCP)');
   }
   lines.push(`api version: ${d.apiVersion ? `${d.apiVersion} (pinned by ${d.apiVersionSource})` : 'negotiated on the first call'}`);
+  if (d.engine) {
+    const e = d.engine;
+    const what = e.kind === 'podman' ? `Podman ${e.version ?? '?'} (Docker-compatible API)` : e.kind === 'docker' ? `Docker Engine ${e.version ?? '?'}` : `an unknown engine ${e.version ?? ''}`.trimEnd();
+    lines.push(`engine:      ${what}; announces API ${e.apiVersion ?? '?'}, requests use ${e.negotiatedApiVersion ?? '?'}`);
+  }
   if (d.configDir) lines.push(`config dir:  ${d.configDir}`);
   if (d.tried.length) lines.push('sockets tried, in order:', formatProbes(d.tried));
   for (const n of d.notes) lines.push(`note:        ${n}`);

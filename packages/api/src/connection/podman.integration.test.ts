@@ -1,30 +1,29 @@
-// dockline against Podman 4.3's Docker-compatible service (a second, real engine), started
-// by tools/engine's ensurePodman() with its own storage under /tmp/dl-podman. Outside CI a
-// non-root run skips (starting Podman needs root); in CI this block always runs and fails
-// when Podman cannot be started.
+// dockline against Podman 4.3's Docker-compatible service (a second, real engine): the one
+// tools/engine runs in <engine state dir>/podman (global setup starts it with the rest, and
+// `npm run engine -- stop` stops it). These cases are about reaching Podman (contexts,
+// default sockets); the API's methods run against it in packages/api/test (describeEachEngine).
+// Without an engine: skipped outside CI, failing with CI=true (describeWithEngine).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NotFoundError } from '@dockline/core';
-import { ensurePodman, type PodmanInfo } from '@dockline/tool-engine';
+import { describeWithEngine } from '@dockline/tool-testkit';
 import { Collector, uniqueName } from '../../test/helpers.js';
 import type { DockerClient } from '../client.js';
 import { createClient } from '../create-client.js';
 import { resolveConnection } from './resolve.js';
 
-const canStart = process.getuid?.() === 0 || process.env.CI === 'true';
 const LABEL = { 'dockline.test': 'podman' };
 
-describe.skipIf(!canStart)('Podman 4.3 (Docker-compatible API)', () => {
-  let podman: PodmanInfo;
+describeWithEngine('Podman 4.3 (Docker-compatible API)', (engine) => {
+  const podman = { ...engine.podman, image: engine.image };
   let configDir: string;
   let docker: DockerClient;
 
   beforeAll(async () => {
-    podman = await ensurePodman({ log: (line) => process.stderr.write(`[podman] ${line}\n`) });
     configDir = await mkdtemp(join(tmpdir(), 'dl-podman-ctx-'));
     // A context written by the docker CLI, as a user switching to Podman would.
     await promisify(execFile)('docker', ['context', 'create', 'podman', '--docker', `host=unix://${podman.socketPath}`], {

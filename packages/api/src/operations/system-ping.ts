@@ -1,5 +1,6 @@
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
+import { engineKindOf, type EngineKind } from './system-engine.js';
 
 export interface PingResult {
   /** Api-Version header: the newest API version the daemon speaks. */
@@ -8,6 +9,10 @@ export interface PingResult {
   osType: string | undefined;
   experimental: boolean;
   builderVersion: string | undefined;
+  /** Which engine answered: Podman marks its answers (Libpod-Api-Version, Server: Libpod/x). */
+  engine: EngineKind;
+  /** Libpod-Api-Version header: Podman's own API version (undefined on Docker). */
+  libpodApiVersion: string | undefined;
 }
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -23,5 +28,7 @@ export async function ping(ctx: ClientContext, options?: CallOptions): Promise<P
     osType: header(res.headers, 'ostype'),
     experimental: header(res.headers, 'docker-experimental') === 'true',
     builderVersion: header(res.headers, 'builder-version'),
+    engine: engineKindOf(res.headers),
+    libpodApiVersion: header(res.headers, 'libpod-api-version'),
   };
 }
