@@ -92,7 +92,9 @@ export async function pullImage(ctx: ClientContext, ref: string, options: PullIm
     await readProgress<PullMessage>(res.stream, 'ImageCreate', `pulling ${normalized}`, (msg) => {
       arm();
       latest = redactText(describe(msg));
-      options.onProgress?.(tracker.update(msg));
+      // Always fold the line in (the result's digest and status come from it), reported or not.
+      const progress = tracker.update(msg);
+      options.onProgress?.(progress);
     }, res.request);
   } catch (err) {
     if (stall.signal.aborted) throw stall.signal.reason;

@@ -482,6 +482,48 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
   });
 });
 
+describe('one AbortSignal shared by many calls (scripted server)', () => {
+  it('1,000 calls on one signal (short answers and streams) add one listener, print no warning, and leave none once settled', async () => {
+    const s = await serve((h, socket) => {
+      if (h.includes('/logs')) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n');
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const controller = new AbortController();
+    const listeners = () => getEventListeners(controller.signal, 'abort').length;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      // 950 short answers (queued behind the pool's 16 connections) and 50 open streams.
+      const calls = Array.from({ length: 950 }, () => pipeline!.send(req({ signal: controller.signal })));
+      const streams = await Promise.all(
+        Array.from({ length: 50 }, () => pipeline!.send(req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream', longRunning: true, signal: controller.signal }))),
+      );
+      expect(listeners()).toBe(1);
+      await Promise.all(calls);
+      // The open streams still hold the signal (aborting it must end them).
+      expect(listeners()).toBe(1);
+      const ended = streams.map((r) => new Promise<unknown>((resolve) => r.stream!.on('error', resolve).resume()));
+      controller.abort();
+      for (const err of await Promise.all(ended)) expect(err).toBeInstanceOf(AbortError);
+      expect(listeners()).toBe(0);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a signal shared by calls that all settle without aborting keeps no listener', async () => {
+    const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'));
+    pipeline = createPipeline({ transport: s.transport });
+    const controller = new AbortController();
+    await Promise.all(Array.from({ length: 1000 }, () => pipeline!.send(req({ signal: controller.signal }))));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
 describe('createPipeline().send', () => {
   it('gives middleware a request with every field present, keeping fields a caller added', async () => {
     const s = await serve((_h, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'));

@@ -1,6 +1,7 @@
 /**
  * Fuzz targets: property tests (fast-check) for the parts of dockline that read what a
  * daemon, a network or a user's machine hands it: the stdcopy demuxer, the NDJSON decoder,
+ * the HTTP/1.1 response head reader and chunked-body decoder of own-connection exchanges,
  * error bodies, DOCKER_HOST parsing and the docker CLI's context store. Each target is one
  * property; `fuzz.test.ts` runs a few hundred inputs of each in `npm test`, `main.ts` a
  * million across them.
@@ -15,7 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
+  ChunkedDecoder,
   DockerError,
+  HeadReader,
+  MAX_HEAD_BYTES,
+  bodyFraming,
   InvalidParameterError,
   JsonLinesDecoder,
   ProtocolError,
@@ -437,6 +442,165 @@ function makeContextStore(): FuzzTarget {
   };
 }
 
+
+// ---------------------------------------------------------------------------------------
+// HTTP/1.1 on own connections: the response head reader and the chunked-body decoder
+
+/** Encode payload pieces as a chunked body (with optional extensions and a trailer). */
+function chunkedWire(pieces: Uint8Array[], ext: boolean, trailer: boolean): Buffer {
+  const parts: Buffer[] = [];
+  for (const p of pieces) {
+    if (p.length === 0) continue;
+    parts.push(Buffer.from(`${p.length.toString(16)}${ext ? ';x=1' : ''}\r\n`), Buffer.from(p), Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`0\r\n${trailer ? 'X-T: 1\r\n' : ''}\r\n`));
+  return Buffer.concat(parts);
+}
+
+/** Decode `chunks` in order (each a fresh copy: the decoder compacts its input in place). */
+function dechunk(chunks: Buffer[]): { payload: string; done: boolean; error: string | undefined } {
+  const d = new ChunkedDecoder('fuzz');
+  let payload = '';
+  try {
+    for (const c of chunks) payload += d.decode(Buffer.from(c)).toString('hex');
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    return { payload, done: d.done, error: err.message };
+  }
+  return { payload, done: d.done, error: undefined };
+}
+
+const chunkedRoundTrip: FuzzTarget = {
+  name: 'chunked: valid bodies (extensions, trailers), split anywhere, decode to their payload, then done',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 12 }), fc.boolean(), fc.boolean(), cutsArb, fc.uint8Array({ maxLength: 20 }), (pieces, ext, trailer, cuts, after) => {
+          const wire = Buffer.concat([chunkedWire(pieces, ext, trailer), Buffer.from(after)]);
+          const got = dechunk(split(wire, cuts));
+          if (got.error !== undefined) throw new Error(`valid body failed: ${got.error}`);
+          if (!got.done) throw new Error('not done after the last chunk');
+          if (got.payload !== Buffer.concat(pieces.map((p) => Buffer.from(p))).toString('hex')) throw new Error('payload changed');
+        }),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+const chunkedArbitrary: FuzzTarget = {
+  name: 'chunked: arbitrary bytes fail only with ProtocolError, the same however split, never more payload than input',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+            // Near-valid: a valid body with bytes flipped.
+            fc.tuple(fc.array(fc.uint8Array({ maxLength: 60 }), { maxLength: 5 }), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 })).map(([pieces, flips]) => {
+              const wire = chunkedWire(pieces, false, false);
+              for (const [at, v] of flips) wire[at % wire.length] = v;
+              return wire;
+            }),
+          ),
+          cutsArb,
+          (wire, cuts) => {
+            const whole = dechunk([wire]);
+            const pieces = dechunk(split(wire, cuts));
+            if ((whole.error === undefined) !== (pieces.error === undefined) || whole.done !== pieces.done) {
+              throw new Error(`split changed the outcome: ${JSON.stringify(whole)} vs ${JSON.stringify(pieces)}`);
+            }
+            if (whole.error === undefined && whole.payload !== pieces.payload) throw new Error('split changed the payload');
+            if (whole.payload.length / 2 > wire.length) throw new Error('more payload than input');
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+/** Feed a head reader `chunks`: the parsed head and what followed it, or the typed error. */
+function readHead(chunks: Buffer[]): { status?: number; headers?: Record<string, string>; rest?: string; error?: string } {
+  const r = new HeadReader('fuzz', 'unix:///fuzz.sock');
+  const rest: Buffer[] = [];
+  let head: { statusCode: number; headers: Record<string, string> } | undefined;
+  try {
+    for (const c of chunks) {
+      if (head) {
+        rest.push(c);
+        continue;
+      }
+      const got = r.push(c);
+      if (got) {
+        head = got.head;
+        rest.push(got.rest);
+        bodyFraming(got.head, 'GET', 'fuzz');
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    if (err.message.length > 400) throw new Error('error message not bounded');
+    return { error: err.message };
+  }
+  return head ? { status: head.statusCode, headers: head.headers, rest: Buffer.concat(rest).toString('hex') } : {};
+}
+
+const headerNameArb = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/);
+const headerValueArb = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/);
+
+const httpHeadRoundTrip: FuzzTarget = {
+  name: 'HTTP head: valid heads, split anywhere, parse to their status and headers, and the bytes after are kept',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 100, max: 599 }),
+          fc.uniqueArray(fc.tuple(headerNameArb, headerValueArb), { maxLength: 12, selector: ([n]) => n.toLowerCase() }),
+          fc.uint8Array({ maxLength: 50 }),
+          cutsArb,
+          (status, headers, after, cuts) => {
+            const safe = headers.filter(([n]) => !['content-length', 'transfer-encoding'].includes(n.toLowerCase()));
+            const text = `HTTP/1.1 ${status} Reason\r\n${safe.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
+            const wire = Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from(after)]);
+            const got = readHead(split(wire, cuts));
+            if (got.error !== undefined) throw new Error(`valid head failed: ${got.error}`);
+            if (got.status !== status) throw new Error(`status ${got.status} != ${status}`);
+            for (const [n, v] of safe) if (got.headers![n.toLowerCase()] !== v) throw new Error(`header ${n} lost`);
+            if (got.rest !== Buffer.from(after).toString('hex')) throw new Error('bytes after the head changed');
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
+const httpHeadArbitrary: FuzzTarget = {
+  name: 'HTTP head: arbitrary bytes fail only with a bounded ProtocolError, the same however split; oversized heads are refused',
+  weight: 3,
+  check: (numRuns, seed) =>
+    Promise.resolve(
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+            fc.tuple(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 })).map(([a, b]) => Buffer.from(`HTTP/1.1 200 OK\r\n${a}\r\n${b}\r\n\r\n`, 'latin1')),
+            fc.nat(4).map((n) => Buffer.from(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(MAX_HEAD_BYTES + n)}`)),
+          ),
+          cutsArb,
+          (wire, cuts) => {
+            const whole = readHead([wire]);
+            const pieces = readHead(split(wire, cuts));
+            if (JSON.stringify(whole) !== JSON.stringify(pieces)) throw new Error(`split changed the outcome: ${JSON.stringify(whole).slice(0, 200)} vs ${JSON.stringify(pieces).slice(0, 200)}`);
+            if (wire.length > MAX_HEAD_BYTES + 4 && whole.status === undefined && whole.error === undefined) throw new Error('an oversized head was neither parsed nor refused');
+          },
+        ),
+        { numRuns, seed },
+      ),
+    ),
+};
+
 /** Every target, fresh (the context store one holds a temp dir). */
 export function fuzzTargets(): FuzzTarget[] {
   return [
@@ -445,6 +609,10 @@ export function fuzzTargets(): FuzzTarget[] {
     stdcopyTruncated,
     jsonLinesRoundTrip,
     jsonLinesArbitrary,
+    chunkedRoundTrip,
+    chunkedArbitrary,
+    httpHeadRoundTrip,
+    httpHeadArbitrary,
     errorBodies,
     dockerHost,
     dockerHostSecrets,

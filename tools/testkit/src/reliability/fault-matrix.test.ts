@@ -109,8 +109,9 @@ const CELLS: Cell[] = [
   {
     name: 'delay between chunks',
     fault: () => ({ kind: 'delay-chunks', ms: 5, pieceBytes: 8 * 1024 }),
-    // A follow never ends: the caller's own abort ends it, with every line delivered so far.
-    expect: { json: 'ok', stream: AbortError, hijack: 'ok', pull: 'ok' },
+    // A follow never ends by itself: its timeoutMs, which bounds the whole stream (before
+    // the caller's abort at FOLLOW_ABORT_MS), ends it, with every line delivered so far.
+    expect: { json: 'ok', stream: TimeoutError, hijack: 'ok', pull: 'ok' },
   },
   {
     name: 'truncate (a stdcopy frame, an NDJSON line, a JSON body) behind a clean end',

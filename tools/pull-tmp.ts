@@ -1,0 +1,13 @@
+import { createServer, connect } from 'node:net';
+import { createClient } from '@dockline/api';
+const sock = process.env.DOCKER_HOST!.replace('unix://', '');
+const relay = createServer({ allowHalfOpen: true }, (c) => { const d = connect(sock); c.pipe(d); d.pipe(c); c.on('error', () => {}); d.on('error', () => {}); });
+await new Promise<void>((r) => relay.listen('/tmp/relay-x.sock', r));
+const d = createClient({ host: 'unix:///tmp/relay-x.sock', env: {} });
+const direct = createClient({ host: process.env.DOCKER_HOST, env: {} });
+const ref = process.env.DOCKLINE_REGISTRY_IMAGE!;
+await direct.removeImage(ref, { force: true }).catch(() => {});
+const lines: unknown[] = [];
+const r = await d.pullImage(ref, { auth: { username: process.env.DOCKLINE_REGISTRY_USER!, password: process.env.DOCKLINE_REGISTRY_PASSWORD!, serveraddress: process.env.DOCKLINE_REGISTRY! }, onProgress: (p) => lines.push(p) });
+console.log(JSON.stringify(r), lines.length);
+await d.close(); await direct.close(); relay.close();
