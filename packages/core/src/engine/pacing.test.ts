@@ -6,8 +6,10 @@ const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('ReadPacer', () => {
   it('waits after a small read that follows another closely, then resumes the reader', async () => {
     let resumed = 0;
-    const pacer = new ReadPacer(() => resumed++);
+    let clock = 1000;
+    const pacer = new ReadPacer(() => resumed++, () => clock);
     expect(pacer.afterRead(45)).toBe(false); // the first read has nothing to follow
+    clock += 1; // 1 ms later: within the 2 ms window
     expect(pacer.afterRead(45)).toBe(true);
     expect(pacer.waiting).toBe(true);
     expect(pacer.afterRead(45)).toBe(false); // one wait at a time
@@ -17,17 +19,18 @@ describe('ReadPacer', () => {
   });
 
   it('never waits after large reads, nor on a quiet stream', async () => {
-    const pacer = new ReadPacer(() => undefined);
+    let clock = 1000;
+    const pacer = new ReadPacer(() => undefined, () => clock);
     pacer.afterRead(64 * 1024);
     expect(pacer.afterRead(64 * 1024)).toBe(false);
     pacer.afterRead(45);
-    await tick(20); // a line now and then
+    clock += 20; // a line now and then
     expect(pacer.afterRead(45)).toBe(false);
   });
 
   it('stop() cancels a running wait: the reader is not resumed after the stream ended', async () => {
     let resumed = 0;
-    const pacer = new ReadPacer(() => resumed++);
+    const pacer = new ReadPacer(() => resumed++, () => 1000);
     pacer.afterRead(10);
     expect(pacer.afterRead(10)).toBe(true);
     pacer.stop();

@@ -16,9 +16,14 @@ export class ReadPacer {
   #last = -Infinity;
   #timer: NodeJS.Timeout | undefined;
   readonly #onTimer: () => void;
+  readonly #now: () => number;
 
-  /** @param resume called when a wait ends (the reader resumes unless it is held back otherwise). */
-  constructor(resume: () => void) {
+  /**
+   * @param resume called when a wait ends (the reader resumes unless it is held back otherwise)
+   * @param now the clock (tests pass their own, so that "within 2 ms" does not depend on the machine's load)
+   */
+  constructor(resume: () => void, now: () => number = () => performance.now()) {
+    this.#now = now;
     this.#onTimer = () => {
       this.#timer = undefined;
       resume();
@@ -32,7 +37,7 @@ export class ReadPacer {
 
   /** After a read of `bytes`: true when a wait started and the reader should pause now. */
   afterRead(bytes: number): boolean {
-    const now = performance.now();
+    const now = this.#now();
     const pace = bytes < PACE_BELOW_BYTES && now - this.#last < PACE_WINDOW_MS && this.#timer === undefined;
     this.#last = now;
     if (pace) this.#timer = setTimeout(this.#onTimer, PACE_MS);
