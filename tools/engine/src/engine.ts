@@ -2,6 +2,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { ensureTools } from './apt.ts';
 import { ensureCerts } from './certs.ts';
+import { stopNamespaced } from './cluster.ts';
 import { checkDockerd, settleDockerd, startDockerd, stopDockerd, unixTarget } from './dockerd.ts';
 import { request } from './http.ts';
 import { ensureTestImage } from './image.ts';
@@ -200,12 +201,17 @@ async function buildInfo(
   };
 }
 
-/** Stops dockerd (and its containerd), the registry and sshd; waits until they are gone. Keeps data, keys and ports. */
+/**
+ * Stops dockerd (and its containerd), the registry and sshd; waits until they are gone.
+ * Keeps data, keys and ports. The namespaced daemons (cluster, network daemon) go too,
+ * with their namespaces and files.
+ */
 export async function stopEngine(opts: { stateDir?: string } = {}): Promise<void> {
   const l = layout(resolveStateDir(opts.stateDir));
   const exists = await access(l.stateDir).then(() => true, () => false);
   if (!exists) return;
   if (!isRoot()) throw new Error(`dockline engine: stopping the engine at ${l.stateDir} needs root (it runs as root)`);
+  await stopNamespaced({ stateDir: l.stateDir });
   await withLock(l, async () => {
     await Promise.all([stopSshd(l), stopRegistry(l)]);
     await stopDockerd(l);
