@@ -26,6 +26,19 @@ import { attachToContainer, type AttachOptions, type AttachResult } from './oper
 import { resizeContainerTTY, type ResizeTTYResult } from './operations/container-resize.js';
 import { resizeExecTTY } from './operations/exec-resize.js';
 import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
+import { createNetwork, type CreateNetworkConfig, type CreateNetworkResult } from './operations/network-create.js';
+import { inspectNetwork, type InspectNetworkOptions, type InspectNetworkResult } from './operations/network-inspect.js';
+import { listNetworks, type ListNetworksOptions, type ListNetworksResult } from './operations/network-list.js';
+import { removeNetwork, type RemoveNetworkResult } from './operations/network-remove.js';
+import {
+  connectNetwork,
+  disconnectNetwork,
+  type ConnectNetworkOptions,
+  type ConnectNetworkResult,
+  type DisconnectNetworkOptions,
+  type DisconnectNetworkResult,
+} from './operations/network-connect.js';
+import { pruneNetworks, type PruneNetworksOptions, type PruneNetworksResult } from './operations/network-prune.js';
 import type { StreamOptions } from './streams/stream-options.js';
 
 /** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
@@ -250,6 +263,43 @@ export class DockerClient implements ClientContext {
   /** GET /images/{name}/history: the image's layers, newest first. */
   imageHistory(id: string, callOptions?: CallOptions): Promise<ImageHistoryResult> {
     return imageHistory(this, id, callOptions);
+  }
+
+  // Networks ----------------------------------------------------------------------------
+
+  /** POST /networks/create -> `{ Id }`; a name already taken is a ConflictError. */
+  createNetwork(config: CreateNetworkConfig, callOptions?: CallOptions): Promise<CreateNetworkResult> {
+    return createNetwork(this, config, callOptions);
+  }
+
+  /** GET /networks/{id}: IPAM, Options, and the connected containers' endpoints. */
+  inspectNetwork(id: string, options?: InspectNetworkOptions, callOptions?: CallOptions): Promise<InspectNetworkResult> {
+    return inspectNetwork(this, id, options, callOptions);
+  }
+
+  /** GET /networks */
+  listNetworks(options?: ListNetworksOptions, callOptions?: CallOptions): Promise<ListNetworksResult> {
+    return listNetworks(this, options, callOptions);
+  }
+
+  /** DELETE /networks/{id}; one still in use is refused (ForbiddenError on dockerd 20.10). */
+  removeNetwork(id: string, callOptions?: CallOptions): Promise<RemoveNetworkResult> {
+    return removeNetwork(this, id, callOptions);
+  }
+
+  /** POST /networks/{id}/connect: attach a container (aliases, fixed address in `endpointConfig`). */
+  connectNetwork(id: string, options: ConnectNetworkOptions, callOptions?: CallOptions): Promise<ConnectNetworkResult> {
+    return connectNetwork(this, id, options, callOptions);
+  }
+
+  /** POST /networks/{id}/disconnect */
+  disconnectNetwork(id: string, options: DisconnectNetworkOptions, callOptions?: CallOptions): Promise<DisconnectNetworkResult> {
+    return disconnectNetwork(this, id, options, callOptions);
+  }
+
+  /** POST /networks/prune -> the names removed; filter by label to touch only your own. */
+  pruneNetworks(options?: PruneNetworksOptions, callOptions?: CallOptions): Promise<PruneNetworksResult> {
+    return pruneNetworks(this, options, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

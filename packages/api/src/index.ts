@@ -25,6 +25,18 @@ export type { AttachOptions, AttachResult } from './operations/container-attach.
 export type { ResizeTTYResult } from './operations/container-resize.js';
 export type { ContainerStatsResult } from './operations/container-stats.js';
 export type { RegistryAuth } from './operations/registry-auth.js';
+export type { CreateNetworkConfig, CreateNetworkResult } from './operations/network-create.js';
+export type { InspectNetworkOptions, InspectNetworkResult } from './operations/network-inspect.js';
+export type { ListNetworksOptions, ListNetworksResult, NetworkSummary } from './operations/network-list.js';
+export type { RemoveNetworkResult } from './operations/network-remove.js';
+export type {
+  ConnectNetworkOptions,
+  ConnectNetworkResult,
+  DisconnectNetworkOptions,
+  DisconnectNetworkResult,
+  EndpointSettings,
+} from './operations/network-connect.js';
+export type { PruneNetworksOptions, PruneNetworksResult } from './operations/network-prune.js';
 export {
   parseNormalizedReference,
   InvalidReferenceError,
