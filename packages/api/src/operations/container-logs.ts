@@ -27,7 +27,7 @@ export interface LogsResult {
 }
 
 /** Unix seconds with nanoseconds, the form the daemon parses ("1700000000.123000000"). */
-function timestamp(t: Date | number | undefined): string | number | undefined {
+export function timestamp(t: Date | number | undefined): string | number | undefined {
   if (t === undefined) return undefined;
   if (t instanceof Date) {
     const ms = t.getTime();
