@@ -83,9 +83,9 @@ export async function waitForService(ctx: ClientContext, id: string, options: Wa
       throw new DockerError(`${label}: update ${update}: ${service.UpdateStatus?.Message ?? ''}`, { operation: 'ServiceInspect' });
     }
     const updating = update === 'updating' || update === 'rollback_started';
-    const template = JSON.stringify(service.Spec?.TaskTemplate ?? {});
+    const template = service.Spec?.TaskTemplate ?? {};
     const desired = tasks.filter((t) => t.DesiredState === 'running');
-    const running = desired.filter((t) => t.Status?.State === 'running' && JSON.stringify(t.Spec ?? {}) === template);
+    const running = desired.filter((t) => t.Status?.State === 'running' && sameSpec(t.Spec ?? {}, template));
     const replicas = service.Spec?.Mode?.Replicated?.Replicas;
     const done =
       !updating &&
@@ -99,6 +99,20 @@ export async function waitForService(ctx: ClientContext, id: string, options: Wa
     }
     await sleep(pollMs, signal);
   }
+}
+
+/**
+ * Whether a task runs the service's current task template. Fields present on both sides
+ * must be equal; a field only one side carries (the service's `Runtime`, which tasks do not
+ * echo back) says nothing.
+ */
+function sameSpec(task: object, template: object): boolean {
+  const a = task as Record<string, unknown>;
+  const b = template as Record<string, unknown>;
+  for (const key of Object.keys(a)) {
+    if (key in b && JSON.stringify(a[key]) !== JSON.stringify(b[key])) return false;
+  }
+  return true;
 }
 
 function summary(tasks: SwarmTask[]): string {
