@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithNamespaced } from '@dockline/tool-testkit';
-import { ConflictError, InvalidParameterError, NotFoundError } from '@dockline/core';
+import { AbortError, ConflictError, InvalidParameterError, NotFoundError, TimeoutError } from '@dockline/core';
 import type { DockerClient } from '../src/client.js';
 import type { ServiceSpec } from '../src/operations/service-create.js';
 import { ServiceTaskFailedError } from '../src/operations/service-wait.js';
@@ -301,6 +301,24 @@ describeWithNamespaced('dockline.cluster', 'swarm (3 nodes)', (cluster) => {
     expect((failure as ServiceTaskFailedError).message).toMatch(/No such image/i);
     expect((failure as ServiceTaskFailedError).message).toContain((failure as ServiceTaskFailedError).task.ID!);
     await manager.removeService(bad);
+  }, 120_000);
+
+  it('waitForService gives up with a TimeoutError (or AbortError) that says what it saw, when tasks cannot be placed', async () => {
+    const id = await create(
+      spec(uniqueName('pending'), 1, ['sleep', '600'], {
+        TaskTemplate: {
+          ContainerSpec: { Image: IMAGE, Command: ['sleep', '600'], Labels: labels, StopGracePeriod: 100 * MS },
+          // No node carries this label: the task stays pending, nothing fails.
+          Placement: { Constraints: ['node.labels.dockline-nowhere==true'] },
+        },
+      }),
+    );
+    const timeout = await manager.waitForService(id, { timeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(timeout).toBeInstanceOf(TimeoutError);
+    expect((timeout as TimeoutError).message).toMatch(/did not converge within 1500 ms: 0 running of 1 desired; states: 1 pending/);
+    const aborted = await manager.waitForService(id, { signal: AbortSignal.timeout(500) }).catch((e: unknown) => e);
+    expect(aborted).toBeInstanceOf(AbortError);
+    await manager.removeService(id);
   }, 120_000);
 
   it('a node leaves the swarm, is removed by a manager, and joins again', async () => {
