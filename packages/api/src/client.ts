@@ -27,6 +27,72 @@ import { attachToContainer, type AttachOptions, type AttachResult } from './oper
 import { resizeContainerTTY, type ResizeTTYResult } from './operations/container-resize.js';
 import { resizeExecTTY } from './operations/exec-resize.js';
 import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
+import { createNetwork, type CreateNetworkConfig, type CreateNetworkResult } from './operations/network-create.js';
+import { inspectNetwork, type InspectNetworkOptions, type InspectNetworkResult } from './operations/network-inspect.js';
+import { listNetworks, type ListNetworksOptions, type ListNetworksResult } from './operations/network-list.js';
+import { removeNetwork, type RemoveNetworkResult } from './operations/network-remove.js';
+import {
+  connectNetwork,
+  disconnectNetwork,
+  type ConnectNetworkOptions,
+  type ConnectNetworkResult,
+  type DisconnectNetworkOptions,
+  type DisconnectNetworkResult,
+} from './operations/network-connect.js';
+import { pruneNetworks, type PruneNetworksOptions, type PruneNetworksResult } from './operations/network-prune.js';
+import { swarmInit, swarmJoin, swarmLeave, type SwarmInitSpec, type SwarmJoinResult, type SwarmJoinSpec, type SwarmLeaveOptions, type SwarmLeaveResult } from './operations/swarm-init.js';
+import { swarmInspect, swarmUpdate, type SwarmInspectResult, type SwarmSpec, type SwarmUpdateFlags, type SwarmUpdateResult } from './operations/swarm-inspect.js';
+import {
+  inspectNode,
+  listNodes,
+  removeNode,
+  updateNode,
+  type ListNodesOptions,
+  type NodeSpec,
+  type RemoveNodeOptions,
+  type RemoveNodeResult,
+  type SwarmNode,
+  type UpdateNodeResult,
+} from './operations/node-list.js';
+import {
+  createService,
+  inspectService,
+  listServices,
+  removeService,
+  updateService,
+  type CreateServiceOptions,
+  type CreateServiceResult,
+  type InspectServiceOptions,
+  type ListServicesOptions,
+  type RemoveServiceResult,
+  type ServiceSpec,
+  type SwarmService,
+  type UpdateServiceOptions,
+  type UpdateServiceResult,
+} from './operations/service-create.js';
+import { serviceLogs, type ServiceLogsOptions, type ServiceLogsResult } from './operations/service-logs.js';
+import { waitForService, type WaitForServiceOptions, type WaitForServiceResult } from './operations/service-wait.js';
+import { inspectTask, listTasks, type ListTasksOptions, type SwarmTask } from './operations/task-list.js';
+import {
+  createSecret,
+  inspectSecret,
+  listSecrets,
+  removeSecret,
+  type CreateSecretSpec,
+  type ListSecretsOptions,
+  type RemoveSecretResult,
+  type SwarmSecret,
+} from './operations/secret-create.js';
+import {
+  createConfig,
+  inspectConfig,
+  listConfigs,
+  removeConfig,
+  type CreateConfigSpec,
+  type ListConfigsOptions,
+  type RemoveConfigResult,
+  type SwarmConfig,
+} from './operations/config-create.js';
 import type { StreamOptions } from './streams/stream-options.js';
 // Images beyond the 24, commit, events
 import { pushImage, type PushImageCallOptions, type PushImageOptions, type PushImageResult } from './operations/image-push.js';
@@ -309,6 +375,180 @@ export class DockerClient implements ClientContext {
    */
   events(options?: EventsOptions, callOptions?: CallOptions): EventStream {
     return events(this, options, callOptions);
+  }
+
+  // Networks ----------------------------------------------------------------------------
+
+  /** POST /networks/create -> `{ Id }`; a name already taken is a ConflictError. */
+  createNetwork(config: CreateNetworkConfig, callOptions?: CallOptions): Promise<CreateNetworkResult> {
+    return createNetwork(this, config, callOptions);
+  }
+
+  /** GET /networks/{id}: IPAM, Options, and the connected containers' endpoints. */
+  inspectNetwork(id: string, options?: InspectNetworkOptions, callOptions?: CallOptions): Promise<InspectNetworkResult> {
+    return inspectNetwork(this, id, options, callOptions);
+  }
+
+  /** GET /networks */
+  listNetworks(options?: ListNetworksOptions, callOptions?: CallOptions): Promise<ListNetworksResult> {
+    return listNetworks(this, options, callOptions);
+  }
+
+  /** DELETE /networks/{id}; one still in use is refused (ForbiddenError on dockerd 20.10). */
+  removeNetwork(id: string, callOptions?: CallOptions): Promise<RemoveNetworkResult> {
+    return removeNetwork(this, id, callOptions);
+  }
+
+  /** POST /networks/{id}/connect: attach a container (aliases, fixed address in `endpointConfig`). */
+  connectNetwork(id: string, options: ConnectNetworkOptions, callOptions?: CallOptions): Promise<ConnectNetworkResult> {
+    return connectNetwork(this, id, options, callOptions);
+  }
+
+  /** POST /networks/{id}/disconnect */
+  disconnectNetwork(id: string, options: DisconnectNetworkOptions, callOptions?: CallOptions): Promise<DisconnectNetworkResult> {
+    return disconnectNetwork(this, id, options, callOptions);
+  }
+
+  /** POST /networks/prune -> the names removed; filter by label to touch only your own. */
+  pruneNetworks(options?: PruneNetworksOptions, callOptions?: CallOptions): Promise<PruneNetworksResult> {
+    return pruneNetworks(this, options, callOptions);
+  }
+
+  // Swarm -------------------------------------------------------------------------------
+  // Managers answer everything below; a worker answers 503 (UnavailableError) to most.
+  // Updates take the object's `Version.Index` from inspect; a stale one is a ConflictError.
+
+  /** POST /swarm/init -> the new node's ID. */
+  swarmInit(spec: SwarmInitSpec, callOptions?: CallOptions): Promise<string> {
+    return swarmInit(this, spec, callOptions);
+  }
+
+  /** POST /swarm/join: as a manager or worker, by the token given. */
+  swarmJoin(spec: SwarmJoinSpec, callOptions?: CallOptions): Promise<SwarmJoinResult> {
+    return swarmJoin(this, spec, callOptions);
+  }
+
+  /** POST /swarm/leave (`force` for the last manager). */
+  swarmLeave(options?: SwarmLeaveOptions, callOptions?: CallOptions): Promise<SwarmLeaveResult> {
+    return swarmLeave(this, options, callOptions);
+  }
+
+  /** GET /swarm: ID, Version, Spec, JoinTokens. */
+  swarmInspect(callOptions?: CallOptions): Promise<SwarmInspectResult> {
+    return swarmInspect(this, callOptions);
+  }
+
+  /** POST /swarm/update?version=N, optionally rotating join tokens or the unlock key. */
+  swarmUpdate(version: number, spec: SwarmSpec, flags?: SwarmUpdateFlags, callOptions?: CallOptions): Promise<SwarmUpdateResult> {
+    return swarmUpdate(this, version, spec, flags, callOptions);
+  }
+
+  /** GET /nodes */
+  listNodes(options?: ListNodesOptions, callOptions?: CallOptions): Promise<SwarmNode[]> {
+    return listNodes(this, options, callOptions);
+  }
+
+  /** GET /nodes/{id} */
+  inspectNode(id: string, callOptions?: CallOptions): Promise<SwarmNode> {
+    return inspectNode(this, id, callOptions);
+  }
+
+  /** POST /nodes/{id}/update?version=N: the whole NodeSpec (Availability 'drain' moves its tasks away). */
+  updateNode(id: string, version: number, spec: NodeSpec, callOptions?: CallOptions): Promise<UpdateNodeResult> {
+    return updateNode(this, id, version, spec, callOptions);
+  }
+
+  /** DELETE /nodes/{id} (`force` for a node not down yet). */
+  removeNode(id: string, options?: RemoveNodeOptions, callOptions?: CallOptions): Promise<RemoveNodeResult> {
+    return removeNode(this, id, options, callOptions);
+  }
+
+  /** POST /services/create -> `{ ID }`; `auth` goes in X-Registry-Auth. */
+  createService(spec: ServiceSpec, options?: CreateServiceOptions, callOptions?: CallOptions): Promise<CreateServiceResult> {
+    return createService(this, spec, options, callOptions);
+  }
+
+  /** GET /services/{id} */
+  inspectService(id: string, options?: InspectServiceOptions, callOptions?: CallOptions): Promise<SwarmService> {
+    return inspectService(this, id, options, callOptions);
+  }
+
+  /** GET /services */
+  listServices(options?: ListServicesOptions, callOptions?: CallOptions): Promise<SwarmService[]> {
+    return listServices(this, options, callOptions);
+  }
+
+  /** POST /services/{id}/update?version=N with the whole new spec; `rollback` returns to the previous one. */
+  updateService(id: string, version: number, spec: ServiceSpec, options?: UpdateServiceOptions, callOptions?: CallOptions): Promise<UpdateServiceResult> {
+    return updateService(this, id, version, spec, options, callOptions);
+  }
+
+  /** DELETE /services/{id} */
+  removeService(id: string, callOptions?: CallOptions): Promise<RemoveServiceResult> {
+    return removeService(this, id, callOptions);
+  }
+
+  /** GET /services/{id}/logs: every task's output on every node, demultiplexed into `streams`. */
+  serviceLogs(id: string, options: ServiceLogsOptions, streams: StreamOptions, callOptions?: CallOptions): Promise<ServiceLogsResult> {
+    return serviceLogs(this, id, options, streams, callOptions);
+  }
+
+  /**
+   * Resolves when every desired task of the service runs its current spec; rejects with
+   * ServiceTaskFailedError naming a failed/rejected task and its error, or a TimeoutError.
+   */
+  waitForService(id: string, options?: WaitForServiceOptions): Promise<WaitForServiceResult> {
+    return waitForService(this, id, options);
+  }
+
+  /** GET /tasks (filter by service, node, desired-state...) */
+  listTasks(options?: ListTasksOptions, callOptions?: CallOptions): Promise<SwarmTask[]> {
+    return listTasks(this, options, callOptions);
+  }
+
+  /** GET /tasks/{id} */
+  inspectTask(id: string, callOptions?: CallOptions): Promise<SwarmTask> {
+    return inspectTask(this, id, callOptions);
+  }
+
+  /** POST /secrets/create -> `{ ID }`; `Data` as text or bytes (base64-encoded for you). */
+  createSecret(spec: CreateSecretSpec, callOptions?: CallOptions): Promise<{ ID: string }> {
+    return createSecret(this, spec, callOptions);
+  }
+
+  /** GET /secrets/{id} (never the data) */
+  inspectSecret(id: string, callOptions?: CallOptions): Promise<SwarmSecret> {
+    return inspectSecret(this, id, callOptions);
+  }
+
+  /** GET /secrets */
+  listSecrets(options?: ListSecretsOptions, callOptions?: CallOptions): Promise<SwarmSecret[]> {
+    return listSecrets(this, options, callOptions);
+  }
+
+  /** DELETE /secrets/{id} */
+  removeSecret(id: string, callOptions?: CallOptions): Promise<RemoveSecretResult> {
+    return removeSecret(this, id, callOptions);
+  }
+
+  /** POST /configs/create -> `{ ID }`; `Data` as text or bytes (base64-encoded for you). */
+  createConfig(spec: CreateConfigSpec, callOptions?: CallOptions): Promise<{ ID: string }> {
+    return createConfig(this, spec, callOptions);
+  }
+
+  /** GET /configs/{id} (Spec.Data base64-encoded) */
+  inspectConfig(id: string, callOptions?: CallOptions): Promise<SwarmConfig> {
+    return inspectConfig(this, id, callOptions);
+  }
+
+  /** GET /configs */
+  listConfigs(options?: ListConfigsOptions, callOptions?: CallOptions): Promise<SwarmConfig[]> {
+    return listConfigs(this, options, callOptions);
+  }
+
+  /** DELETE /configs/{id} */
+  removeConfig(id: string, callOptions?: CallOptions): Promise<RemoveConfigResult> {
+    return removeConfig(this, id, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

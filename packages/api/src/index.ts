@@ -26,6 +26,37 @@ export type { AttachOptions, AttachResult } from './operations/container-attach.
 export type { ResizeTTYResult } from './operations/container-resize.js';
 export type { ContainerStatsResult } from './operations/container-stats.js';
 export type { RegistryAuth } from './operations/registry-auth.js';
+export type { CreateNetworkConfig, CreateNetworkResult } from './operations/network-create.js';
+export type { InspectNetworkOptions, InspectNetworkResult } from './operations/network-inspect.js';
+export type { ListNetworksOptions, ListNetworksResult, NetworkSummary } from './operations/network-list.js';
+export type { RemoveNetworkResult } from './operations/network-remove.js';
+export type {
+  ConnectNetworkOptions,
+  ConnectNetworkResult,
+  DisconnectNetworkOptions,
+  DisconnectNetworkResult,
+  EndpointSettings,
+} from './operations/network-connect.js';
+export type { PruneNetworksOptions, PruneNetworksResult } from './operations/network-prune.js';
+export type { SwarmInitSpec, SwarmJoinSpec, SwarmJoinResult, SwarmLeaveOptions, SwarmLeaveResult } from './operations/swarm-init.js';
+export type { SwarmInspectResult, SwarmSpec, SwarmUpdateFlags, SwarmUpdateResult } from './operations/swarm-inspect.js';
+export type { ListNodesOptions, NodeSpec, RemoveNodeOptions, RemoveNodeResult, SwarmNode, UpdateNodeResult } from './operations/node-list.js';
+export type {
+  CreateServiceOptions,
+  CreateServiceResult,
+  InspectServiceOptions,
+  ListServicesOptions,
+  RemoveServiceResult,
+  ServiceSpec,
+  SwarmService,
+  UpdateServiceOptions,
+  UpdateServiceResult,
+} from './operations/service-create.js';
+export type { ServiceLogsOptions, ServiceLogsResult } from './operations/service-logs.js';
+export { ServiceTaskFailedError, type WaitForServiceOptions, type WaitForServiceResult } from './operations/service-wait.js';
+export type { ListTasksOptions, SwarmTask } from './operations/task-list.js';
+export type { CreateSecretSpec, ListSecretsOptions, RemoveSecretResult, SecretSpec, SwarmSecret } from './operations/secret-create.js';
+export type { CreateConfigSpec, ListConfigsOptions, RemoveConfigResult, ConfigSpec, SwarmConfig } from './operations/config-create.js';
 export {
   parseNormalizedReference,
   InvalidReferenceError,

@@ -26,6 +26,9 @@ export interface Tools {
   sshKeygen: string;
   openssl: string;
   tar: string;
+  /** network namespaces, veth pairs and the hub bridge of the cluster */
+  ip: string;
+  nsenter: string;
 }
 
 const REQUIREMENTS: readonly Requirement[] = [
@@ -42,6 +45,8 @@ const REQUIREMENTS: readonly Requirement[] = [
   { key: 'sshKeygen', bin: 'ssh-keygen', pkg: 'openssh-client' },
   { key: 'openssl', bin: 'openssl', pkg: 'openssl' },
   { key: 'tar', bin: 'tar', pkg: 'tar' },
+  { key: 'ip', bin: 'ip', pkg: 'iproute2' },
+  { key: 'nsenter', bin: 'nsenter', pkg: 'util-linux' },
 ];
 
 interface Missing {

@@ -1,11 +1,26 @@
-// CLI: npx tsx tools/engine/src/cli.ts start|stop|status|env|info [--dir DIR]
+// CLI: npx tsx tools/engine/src/cli.ts start|stop|status|env|info|cluster ...|netns ... [--dir DIR]
+import {
+  clusterStatus,
+  ensureCluster,
+  ensureNetnsDaemon,
+  netnsDaemonStatus,
+  stopCluster,
+  stopNetnsDaemon,
+  type ClusterInfo,
+} from './cluster.ts';
 import { ensureEngine, engineStatus, stopEngine } from './engine.ts';
 import type { EngineInfo } from './state.ts';
 
 const USAGE = `usage: cli.ts <command> [--dir STATE_DIR]
   start        start whatever is not running (idempotent), print a summary
-  stop         stop dockerd (+ its containerd), the registry, sshd and podman (+ its
-               conmons and their containers)
+  stop         stop dockerd (+ its containerd), the registry, sshd, podman (+ its
+               conmons and their containers), and the namespaced daemons below
+               (with their namespaces)
+  cluster start|stop|status
+               a 3-node swarm (n1, n2 managers; n3 worker), each dockerd in its own
+               network namespace, joined through a bridge in a hub namespace
+  netns start|stop|status
+               the lone namespaced dockerd that network tests use
   status       check every service; exit 1 when something is not running
   env [--tls]  ensure the engine, then print shell exports (eval "$(... env)");
                DOCKER_HOST is the unix socket, or the TLS port with --tls
@@ -36,6 +51,13 @@ function exportsFor(info: EngineInfo, tls: boolean): string[] {
     ['DOCKLINE_SSH_KNOWN_HOSTS', info.ssh.knownHostsPath],
     ['DOCKLINE_PODMAN_HOST', `unix://${info.podman.socketPath}`],
   ].map(([k, v]) => `export ${k}=${q(v!)}`);
+}
+
+function clusterSummary(info: ClusterInfo): string {
+  return [
+    `subnet    ${info.subnet} (hub namespace ${info.hubNetns})`,
+    ...info.nodes.map((n) => `${n.name.padEnd(9)} unix://${n.socketPath} ${n.role} ${n.address} netns ${n.netns} node ${n.nodeId} (pid ${n.pid})`),
+  ].join('\n');
 }
 
 function summary(info: EngineInfo): string {
@@ -87,6 +109,50 @@ async function main(argv: string[]): Promise<number> {
       const info = await ensureEngine({ stateDir, log });
       console.log(JSON.stringify(info, null, 2));
       return 0;
+    }
+    case 'cluster': {
+      const sub = rest[0];
+      if (sub === 'start') {
+        const t0 = Date.now();
+        const info = await ensureCluster({ stateDir, log });
+        console.log(clusterSummary(info));
+        console.log(`${info.startedByUs ? 'started' : 'already running'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        return 0;
+      }
+      if (sub === 'stop') {
+        await stopCluster({ stateDir });
+        console.log('stopped');
+        return 0;
+      }
+      if (sub === 'status') {
+        const s = await clusterStatus({ stateDir });
+        if (s.running && s.info) console.log(`running\n${clusterSummary(s.info)}`);
+        else console.log(`not running\n${s.problems.map((p) => `  - ${p}`).join('\n')}`);
+        return s.running ? 0 : 1;
+      }
+      console.error(USAGE);
+      return 2;
+    }
+    case 'netns': {
+      const sub = rest[0];
+      if (sub === 'start') {
+        const info = await ensureNetnsDaemon({ stateDir, log });
+        console.log(`dockerd   unix://${info.socketPath} netns ${info.netns} (pid ${info.pid})`);
+        return 0;
+      }
+      if (sub === 'stop') {
+        await stopNetnsDaemon({ stateDir });
+        console.log('stopped');
+        return 0;
+      }
+      if (sub === 'status') {
+        const s = await netnsDaemonStatus({ stateDir });
+        if (s.running && s.info) console.log(`running\ndockerd   unix://${s.info.socketPath} netns ${s.info.netns} (pid ${s.info.pid})`);
+        else console.log(`not running\n${s.problems.map((p) => `  - ${p}`).join('\n')}`);
+        return s.running ? 0 : 1;
+      }
+      console.error(USAGE);
+      return 2;
     }
     default:
       console.error(USAGE);

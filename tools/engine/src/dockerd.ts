@@ -65,7 +65,7 @@ export async function checkDockerd(l: Layout, tlsPort: number | undefined, probl
 }
 
 /** Stops our dockerd, the containerd it spawned and leftover shims; removes pid files and socket. */
-export async function stopDockerd(l: Layout): Promise<void> {
+export async function stopDockerd(l: Pick<Layout, 'docker'>): Promise<void> {
   const d = l.docker;
   const pid = await readPidFile(d.pidFile);
   // dockerd stops its containers (up to 10 s each, in parallel) before it exits.

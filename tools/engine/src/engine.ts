@@ -3,6 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureTools } from './apt.ts';
 import { ensureCerts } from './certs.ts';
+import { stopNamespaced } from './cluster.ts';
 import { checkDockerd, settleDockerd, startDockerd, stopDockerd, unixTarget } from './dockerd.ts';
 import { request } from './http.ts';
 import { ensureTestImage } from './image.ts';
@@ -221,13 +222,15 @@ function podmanInfo(p: Omit<PodmanInfo, 'startedByUs'>): EngineInfo['podman'] {
 
 /**
  * Stops dockerd (and its containerd), the registry, sshd and Podman (with its conmons and
- * their containers); waits until they are gone. Keeps data, keys and ports.
+ * their containers); waits until they are gone. Keeps data, keys and ports. The namespaced
+ * daemons (cluster, network daemon) go too, with their namespaces and files.
  */
 export async function stopEngine(opts: { stateDir?: string } = {}): Promise<void> {
   const l = layout(resolveStateDir(opts.stateDir));
   const exists = await access(l.stateDir).then(() => true, () => false);
   if (!exists) return;
   if (!isRoot()) throw new Error(`dockline engine: stopping the engine at ${l.stateDir} needs root (it runs as root)`);
+  await stopNamespaced({ stateDir: l.stateDir });
   await withLock(l, async () => {
     await Promise.all([stopSshd(l), stopRegistry(l), stopPodman({ stateDir: l.podmanDir })]);
     await stopDockerd(l);

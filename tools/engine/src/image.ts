@@ -16,7 +16,7 @@ export async function imageExists(target: Target, name: string): Promise<boolean
 }
 
 /** Imports busybox:local unless the daemon already has it. Returns true when it imported. */
-export async function ensureTestImage(tools: Tools, l: Layout, target: Target, log: (line: string) => void): Promise<boolean> {
+export async function ensureTestImage(tools: Tools, l: Pick<Layout, 'imageBuildDir'>, target: Target, log: (line: string) => void): Promise<boolean> {
   if (await imageExists(target, TEST_IMAGE)) return false;
   log(`building ${TEST_IMAGE} from ${tools.busybox}`);
   const root = l.imageBuildDir;

@@ -5,3 +5,13 @@ export type { EngineInfo } from './state.ts';
 export { DEFAULT_STATE_DIR, TEST_IMAGE, resolveStateDir } from './state.ts';
 export { registryAuthHeader } from './registry.ts';
 export { ensurePodman, stopPodman, podmanHealth, resolvePodmanDir, PODMAN_SUBDIR, type PodmanInfo, type PodmanOptions } from './podman.ts';
+export {
+  ensureCluster,
+  stopCluster,
+  clusterStatus,
+  ensureNetnsDaemon,
+  stopNetnsDaemon,
+  netnsDaemonStatus,
+  DEFAULT_CLUSTER_SUBNET,
+} from './cluster.ts';
+export type { ClusterInfo, ClusterNodeInfo, ClusterOptions, ClusterStatus, NetnsDaemonInfo, NetnsDaemonStatus } from './cluster.ts';

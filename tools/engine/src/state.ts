@@ -178,7 +178,7 @@ export async function writeState(l: Layout, s: StoredState): Promise<void> {
  * An exclusive lock file holding our pid. A lock left by a dead process is stale and
  * taken over; a live holder (another test run starting the engine) is waited for.
  */
-export async function withLock<T>(l: Layout, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+export async function withLock<T>(l: Pick<Layout, 'stateDir' | 'lockFile'>, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
   await mkdir(l.stateDir, { recursive: true, mode: 0o755 });
   const deadline = Date.now() + timeoutMs;
   for (;;) {

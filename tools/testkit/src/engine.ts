@@ -1,10 +1,16 @@
 import { describe, inject, it } from 'vitest';
-import type { EngineInfo } from '@dockline/tool-engine';
+import type { ClusterInfo, EngineInfo, NetnsDaemonInfo } from '@dockline/tool-engine';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     'dockline.engine': EngineInfo | null;
     'dockline.engineError': string | null;
+    /** the lone dockerd in a network namespace, for network tests (api project only) */
+    'dockline.netns': NetnsDaemonInfo | null;
+    'dockline.netnsError': string | null;
+    /** the 3-node swarm, each node in its own namespace (api project only) */
+    'dockline.cluster': ClusterInfo | null;
+    'dockline.clusterError': string | null;
   }
 }
 
@@ -34,6 +40,35 @@ export function describeWithEngine(name: string, fn: (engine: EngineInfo) => voi
   } else {
     describe.skip(`${name} (skipped: ${reason})`, () => {
       it('needs the engine', () => undefined);
+    });
+  }
+}
+
+/**
+ * describe() for tests that need a namespaced daemon (`dockline.netns`) or the swarm
+ * cluster (`dockline.cluster`): skipped with the reason outside CI when it is missing,
+ * failing in CI.
+ */
+export function describeWithNamespaced<K extends 'dockline.netns' | 'dockline.cluster'>(
+  key: K,
+  name: string,
+  fn: (info: NonNullable<ReturnType<typeof inject<K>>>) => void,
+): void {
+  const info = inject(key);
+  if (info) {
+    describe(name, () => fn(info as NonNullable<ReturnType<typeof inject<K>>>));
+    return;
+  }
+  const reason = inject(key === 'dockline.netns' ? 'dockline.netnsError' : 'dockline.clusterError') ?? `no ${key}`;
+  if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('reaches its namespaced daemon', () => {
+        throw new Error(`integration test cannot reach ${key}: ${reason}`);
+      });
+    });
+  } else {
+    describe.skip(`${name} (skipped: ${reason})`, () => {
+      it('needs the namespaced daemon', () => undefined);
     });
   }
 }

@@ -1,4 +1,4 @@
-export { engineInfo, describeWithEngine } from './engine.js';
+export { engineInfo, describeWithEngine, describeWithNamespaced } from './engine.js';
 export {
   startFakeDaemon,
   unixSocketTransport,
