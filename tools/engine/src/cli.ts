@@ -6,7 +6,8 @@ const USAGE = `usage: cli.ts <command> [--dir STATE_DIR]
   start        start whatever is not running (idempotent), print a summary
   stop         stop dockerd (+ its containerd), the registry and sshd
   status       check every service; exit 1 when something is not running
-  env [--tls]  ensure the engine, then print shell exports (eval "$(... env)");
+  env [--tls]  ensure the engine, then print shell exports on stdout (progress on stderr):
+               eval "$(npm run -s engine -- env)"  (-s: else npm's banner is evaluated too);
                DOCKER_HOST is the unix socket, or the TLS port with --tls
   info         ensure the engine, then print EngineInfo as JSON
 state dir: --dir, else $DOCKLINE_ENGINE_DIR, else /tmp/dockline-engine`;
@@ -34,6 +35,22 @@ function exportsFor(info: EngineInfo, tls: boolean): string[] {
     ['DOCKLINE_SSH_KEY', info.ssh.privateKeyPath],
     ['DOCKLINE_SSH_KNOWN_HOSTS', info.ssh.knownHostsPath],
   ].map(([k, v]) => `export ${k}=${q(v!)}`);
+}
+
+/**
+ * `npm run engine -- env` without -s prints npm's banner ("> engine", "> node ...") on stdout
+ * before this process starts; `eval "$(...)"` then runs those lines as redirections, creating
+ * files named `engine` and `node`. npm passes -s on as npm_config_loglevel=silent, so the
+ * case is visible here: refuse when the output is captured (a terminal shows it harmlessly).
+ */
+function npmBannerOnStdout(): string | undefined {
+  const underNpmRun = process.env.npm_command === 'run' || process.env.npm_command === 'run-script';
+  if (!underNpmRun || process.env.npm_config_loglevel === 'silent' || process.stdout.isTTY) return undefined;
+  return [
+    'engine env: npm printed its banner ("> engine", "> node ...") on stdout before these exports;',
+    'an eval of that output runs the banner too (it creates files named "engine" and "node" here).',
+    'Use: eval "$(npm run -s engine -- env)"   (or: npx tsx tools/engine/src/cli.ts env)',
+  ].join('\n');
 }
 
 function summary(info: EngineInfo): string {
@@ -76,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
       return s.running ? 0 : 1;
     }
     case 'env': {
+      const banner = npmBannerOnStdout();
+      if (banner) {
+        console.error(banner);
+        return 2;
+      }
       const info = await ensureEngine({ stateDir, log });
       console.log(exportsFor(info, rest.includes('--tls')).join('\n'));
       return 0;
