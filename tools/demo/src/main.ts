@@ -11,29 +11,34 @@ import { defaultMiddleware, versionNegotiation } from '@dockline/middleware';
 import type { EngineInfo } from '@dockline/tool-engine';
 import { inRootSpan, runTour } from './tour.ts';
 import { renderWaterfall } from './waterfall.ts';
+import { fit, outputWidth } from './width.ts';
 
 const HELP = `usage: npm run demo [-- options]
 
-A tour of dockline against a real Docker daemon: version and info, an image pull with a
-live progress bar, create and start a container, its logs, an exec with stdin, stats,
-stop and remove; then a waterfall of the OpenTelemetry spans those calls made.
+A tour of dockline against a real Docker daemon: version and info, an image pull
+with a live progress bar, create and start a container, its logs, an exec with
+stdin, stats, stop and remove; then a waterfall of the OpenTelemetry spans those
+calls made. Output fits 80 columns (fewer when the terminal is narrower).
 
 The daemon is the one the docker CLI would use (DOCKER_HOST, DOCKER_TLS_VERIFY,
-DOCKER_CERT_PATH, else /var/run/docker.sock). When none answers, the private engine of
-tools/engine is started (needs root; Debian packages are installed when missing) and the
-tour pulls a test image from its registry, with credentials.
+DOCKER_CERT_PATH, else /var/run/docker.sock). When none answers, the private
+engine of tools/engine is used: reused when it runs (one line says so), else
+started (needs root; Debian packages are installed when missing). The tour then
+pulls a test image from its registry, with credentials.
 
 options:
-  --private          skip the local daemon: use the private engine of tools/engine
-  --image <ref>      run the container from this image (needs sh, tr; busybox is fine).
-                     On a local daemon it is pulled first; without it the tour uses
-                     busybox:latest if the daemon has it, and pulls nothing
+  --private          skip the local daemon: use the private engine (tools/engine)
+  --image <ref>      run the container from this image (needs sh, tr; busybox is
+                     fine). On a local daemon it is pulled first; without it the
+                     tour uses busybox:latest if the daemon has it, and pulls nothing
   --no-pull          do not pull anything
   --no-waterfall     do not print the span waterfall
+  --verbose          say why no local daemon answered (every socket tried)
   -h, --help         this text
 
-environment: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION,
-DOCKLINE_ENGINE_DIR (the private engine's state folder, default /tmp/dockline-engine).`;
+environment: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,
+DOCKER_API_VERSION, DOCKLINE_ENGINE_DIR (the private engine's state folder,
+default /tmp/dockline-engine).`;
 
 interface Target {
   docker: DockerClient;
@@ -45,8 +50,18 @@ async function reachable(docker: DockerClient): Promise<void> {
   await docker.ping({ timeoutMs: 5000 });
 }
 
-/** The local daemon when it answers, else the private engine. */
-async function connect(forcePrivate: boolean, middleware: CreateClientOptions['middleware'], say: (s: string) => void): Promise<Target> {
+/**
+ * The local daemon when it answers, else the private engine. Reusing a running private
+ * engine is the everyday case here: one line, not the ConnectionError's list of every
+ * socket tried (--verbose prints it).
+ */
+async function connect(
+  forcePrivate: boolean,
+  verbose: boolean,
+  middleware: CreateClientOptions['middleware'],
+  say: (s: string) => void,
+): Promise<Target> {
+  let why = '--private';
   if (!forcePrivate) {
     const docker = createClient({ middleware });
     try {
@@ -55,11 +70,16 @@ async function connect(forcePrivate: boolean, middleware: CreateClientOptions['m
     } catch (err) {
       await docker.close();
       if (!(err instanceof ConnectionError)) throw err;
-      say(`No daemon answered (${err.message}).\nStarting the private engine of tools/engine...`);
+      if (verbose) say(err.message);
+      why = 'no local daemon answered';
     }
   }
-  const { ensureEngine } = await import('@dockline/tool-engine');
-  const engine = await ensureEngine({ log: (line) => say(`  [engine] ${line}`) });
+  const { engineStatus, ensureEngine } = await import('@dockline/tool-engine');
+  const running = (await engineStatus()).running;
+  if (running) say(`Using the running private engine of tools/engine (${why}).`);
+  else say(`Starting the private engine of tools/engine (${why})...`);
+  // Reusing: its health check says nothing worth printing; starting: show each step.
+  const engine = await ensureEngine({ log: running && !verbose ? () => undefined : (line) => say(`  [engine] ${line}`) });
   const docker = createClient({ host: `unix://${engine.socketPath}`, middleware });
   return { docker, where: `the private engine at unix://${engine.socketPath}`, engine };
 }
@@ -126,14 +146,18 @@ async function main(): Promise<void> {
       image: { type: 'string' },
       'no-pull': { type: 'boolean' },
       'no-waterfall': { type: 'boolean' },
+      verbose: { type: 'boolean' },
     },
   });
   const out = process.stdout;
-  const say = (line = ''): void => void out.write(`${line}\n`);
   if (values.help) {
-    say(HELP);
+    out.write(`${HELP}\n`);
     return;
   }
+  const width = outputWidth(out);
+  const say = (line = ''): void => {
+    for (const part of line.split('\n')) out.write(`${fit(part, width)}\n`);
+  };
 
   // Spans go to memory (not the global provider) and are printed at the end. The context
   // manager makes each step's span the parent of the calls made inside it.
@@ -146,7 +170,7 @@ async function main(): Promise<void> {
   const negotiation = versionNegotiation({ maxVersion: MAX_API_VERSION });
   const middleware = defaultMiddleware({ versionNegotiation: negotiation, tracing: { tracerProvider, serverAddress: 'localhost' } });
 
-  const { docker, where, engine } = await connect(values.private === true, middleware, say);
+  const { docker, where, engine } = await connect(values.private === true, values.verbose === true, middleware, say);
   try {
     // On the private engine, the demo image is prepared before the tour (untraced).
     const demo = engine && values.image === undefined && !values['no-pull'] ? await demoImage(engine, say) : undefined;
@@ -154,7 +178,8 @@ async function main(): Promise<void> {
     const toured = await inRootSpan(tracer, 'dockline demo', async (): Promise<boolean> => {
       const [version, info] = await Promise.all([docker.version(), docker.info()]);
       say(`\nConnected to ${where}`);
-      say(`Transport: ${docker.transport.kind} (${docker.transport.endpoint}); API version in use: ${negotiation.version() ?? '(pinned)'}`);
+      say(`Transport: ${docker.transport.kind} (${docker.transport.endpoint})`);
+      say(`API version in use: ${negotiation.version() ?? '(pinned)'}`);
       say('\n== version and info');
       const rows: Record<string, unknown> = {
         Version: version.Version,
@@ -194,7 +219,7 @@ async function main(): Promise<void> {
           return false;
         }
       }
-      await runTour({ docker, tracer, out, image, pull, name: 'dockline-demo' });
+      await runTour({ docker, tracer, out, image, pull, name: 'dockline-demo', width });
       return true;
     });
     if (toured) say(`\nTour done in ${((Date.now() - tourStart) / 1000).toFixed(1)} s.`);
@@ -205,8 +230,8 @@ async function main(): Promise<void> {
   if (!values['no-waterfall']) {
     await tracerProvider.forceFlush();
     const spans = exporter.getFinishedSpans();
-    say(`\n== span waterfall (${spans.length} spans from the tracing middleware: one per call, one per HTTP request)`);
-    for (const line of renderWaterfall(spans)) say(line);
+    say(`\n== span waterfall (${spans.length} spans: one per call, one per HTTP request)`);
+    for (const line of renderWaterfall(spans, { width })) say(line);
   }
   await tracerProvider.shutdown();
   contextManager.disable();
