@@ -26,6 +26,7 @@ export interface Tools {
   sshKeygen: string;
   openssl: string;
   tar: string;
+  prometheus: string;
 }
 
 const REQUIREMENTS: readonly Requirement[] = [
@@ -42,6 +43,8 @@ const REQUIREMENTS: readonly Requirement[] = [
   { key: 'sshKeygen', bin: 'ssh-keygen', pkg: 'openssh-client' },
   { key: 'openssl', bin: 'openssl', pkg: 'openssl' },
   { key: 'tar', bin: 'tar', pkg: 'tar' },
+  // The metrics backend of prometheus.ts (started on demand, not by ensureEngine).
+  { key: 'prometheus', bin: 'prometheus', pkg: 'prometheus' },
 ];
 
 interface Missing {

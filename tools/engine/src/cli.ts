@@ -1,10 +1,13 @@
 // CLI: npx tsx tools/engine/src/cli.ts start|stop|status|env|info [--dir DIR]
 import { ensureEngine, engineStatus, stopEngine } from './engine.ts';
+import { ensurePrometheus, prometheusStatus } from './prometheus.ts';
 import type { EngineInfo } from './state.ts';
 
 const USAGE = `usage: cli.ts <command> [--dir STATE_DIR]
   start        start whatever is not running (idempotent), print a summary
-  stop         stop dockerd (+ its containerd), the registry and sshd
+  stop         stop dockerd (+ its containerd), the registry, sshd and Prometheus
+  prometheus   start Prometheus (idempotent) on its own loopback port, scraping
+               127.0.0.1:TARGET every second; print its URL and the target
   status       check every service; exit 1 when something is not running
   env [--tls]  ensure the engine, then print shell exports on stdout (progress on stderr):
                eval "$(npm run -s engine -- env)"  (-s: else npm's banner is evaluated too);
@@ -86,10 +89,17 @@ async function main(argv: string[]): Promise<number> {
       await stopEngine({ stateDir });
       console.log('stopped');
       return 0;
+    case 'prometheus': {
+      const p = await ensurePrometheus({ stateDir, log });
+      console.log(`prometheus ${p.url} (pid ${p.pid}) scrapes http://127.0.0.1:${p.targetPort}/metrics every ${p.scrapeIntervalSeconds} s (job ${p.job})`);
+      return 0;
+    }
     case 'status': {
       const s = await engineStatus({ stateDir });
       if (s.running && s.info) console.log(`running\n${summary(s.info)}`);
       else console.log(`not running\n${s.problems.map((p) => `  - ${p}`).join('\n')}`);
+      const prom = await prometheusStatus({ stateDir });
+      console.log(prom ? `prometheus ${prom.url} (pid ${prom.pid}) scraping 127.0.0.1:${prom.targetPort}` : 'prometheus not running (optional: engine prometheus)');
       return s.running ? 0 : 1;
     }
     case 'env': {

@@ -6,6 +6,7 @@ import { checkDockerd, settleDockerd, startDockerd, stopDockerd, unixTarget } fr
 import { request } from './http.ts';
 import { ensureTestImage } from './image.ts';
 import { isOurProcess, isRoot, readPidFile } from './proc.ts';
+import { stopPrometheus } from './prometheus.ts';
 import { checkRegistry, ensurePushed, startRegistry, stopRegistry } from './registry.ts';
 import { checkSshd, ensureSshKeys, startSshd, stopSshd, verifyDialStdio, writeKnownHosts, hostPublicKey } from './sshd.ts';
 import {
@@ -200,14 +201,14 @@ async function buildInfo(
   };
 }
 
-/** Stops dockerd (and its containerd), the registry and sshd; waits until they are gone. Keeps data, keys and ports. */
+/** Stops dockerd (and its containerd), the registry, sshd and Prometheus; waits until they are gone. Keeps data, keys and ports. */
 export async function stopEngine(opts: { stateDir?: string } = {}): Promise<void> {
   const l = layout(resolveStateDir(opts.stateDir));
   const exists = await access(l.stateDir).then(() => true, () => false);
   if (!exists) return;
   if (!isRoot()) throw new Error(`dockline engine: stopping the engine at ${l.stateDir} needs root (it runs as root)`);
   await withLock(l, async () => {
-    await Promise.all([stopSshd(l), stopRegistry(l)]);
+    await Promise.all([stopSshd(l), stopRegistry(l), stopPrometheus(l)]);
     await stopDockerd(l);
     const state = await readState(l);
     // Ports, password and storage driver stay so that the next start looks the same.

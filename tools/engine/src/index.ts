@@ -5,3 +5,4 @@ export type { EngineInfo } from './state.ts';
 export { DEFAULT_STATE_DIR, TEST_IMAGE, resolveStateDir } from './state.ts';
 export { registryAuthHeader } from './registry.ts';
 export { ensurePodman, stopPodman, DEFAULT_PODMAN_DIR, type PodmanInfo, type PodmanOptions } from './podman.ts';
+export { ensurePrometheus, prometheusStatus, stopPrometheus, PROMETHEUS_JOB, type PrometheusInfo } from './prometheus.ts';
