@@ -8,10 +8,11 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ConnectionError, MAX_API_VERSION, NotFoundError, createClient, type CreateClientOptions, type DockerClient, type RegistryAuth } from '@dockline/api';
 import { defaultMiddleware, versionNegotiation } from '@dockline/middleware';
-import type { EngineInfo } from '@dockline/tool-engine';
+import type { EngineInfo, PrometheusInfo } from '@dockline/tool-engine';
 import { inRootSpan, runTour } from './tour.ts';
 import { renderWaterfall } from './waterfall.ts';
 import { fit, outputWidth } from './width.ts';
+import { metricsSummary, startMetrics, type DemoMetrics } from './metrics.ts';
 
 const HELP = `usage: npm run demo [-- options]
 
@@ -33,6 +34,8 @@ options:
                      tour uses busybox:latest if the daemon has it, and pulls nothing
   --no-pull          do not pull anything
   --no-waterfall     do not print the span waterfall
+  --metrics          export the client's metrics to the private engine's Prometheus
+                     (started when needed; tools/engine) and wait until it scraped
   --verbose          say why no local daemon answered (every socket tried)
   -h, --help         this text
 
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
       'no-pull': { type: 'boolean' },
       'no-waterfall': { type: 'boolean' },
       verbose: { type: 'boolean' },
+      metrics: { type: 'boolean' },
     },
   });
   const out = process.stdout;
@@ -168,7 +172,19 @@ async function main(): Promise<void> {
   const tracer = tracerProvider.getTracer('dockline-demo');
   // createClient's default chain, with our tracer provider: the same middleware, built here.
   const negotiation = versionNegotiation({ maxVersion: MAX_API_VERSION });
-  const middleware = defaultMiddleware({ versionNegotiation: negotiation, tracing: { tracerProvider, serverAddress: 'localhost' } });
+  // --metrics: the engine's Prometheus (started when needed) scrapes our exporter.
+  let metricsOut: { metrics: DemoMetrics; prom: PrometheusInfo } | undefined;
+  if (values.metrics) {
+    const { ensurePrometheus } = await import('@dockline/tool-engine');
+    const prom = await ensurePrometheus({ log: (line) => say(`  [engine] ${line}`) });
+    metricsOut = { metrics: await startMetrics(prom.targetPort), prom };
+    say(`Metrics: ${metricsOut.metrics.endpoint}, scraped every ${prom.scrapeIntervalSeconds} s by Prometheus ${prom.url}`);
+  }
+  const meterProvider = metricsOut?.metrics.meterProvider;
+  const middleware = defaultMiddleware({
+    versionNegotiation: negotiation,
+    tracing: { tracerProvider, serverAddress: 'localhost', ...(meterProvider ? { meterProvider } : {}) },
+  });
 
   const { docker, where, engine } = await connect(values.private === true, values.verbose === true, middleware, say);
   try {
@@ -225,6 +241,17 @@ async function main(): Promise<void> {
     if (toured) say(`\nTour done in ${((Date.now() - tourStart) / 1000).toFixed(1)} s.`);
   } finally {
     await docker.close();
+  }
+
+  if (metricsOut) {
+    // Two more scrapes: the first may have begun before the last request was recorded, and
+    // rate() needs two samples of a series that appeared at the end of the tour.
+    const interval = metricsOut.prom.scrapeIntervalSeconds * 1000;
+    const ok = await metricsOut.metrics.scraped(2, 5 * interval + 5000);
+    await metricsOut.metrics.close();
+    say();
+    if (ok) for (const line of metricsSummary(metricsOut.prom)) say(line);
+    else say(`Prometheus ${metricsOut.prom.url} did not scrape ${metricsOut.metrics.endpoint} in time: see ${metricsOut.prom.logPath}`);
   }
 
   if (!values['no-waterfall']) {
