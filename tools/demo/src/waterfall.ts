@@ -9,7 +9,7 @@ export interface WaterfallOptions {
   width?: number;
   /** Columns of the time axis. Default: what `width` leaves (20 at 80 columns, at most 40). */
   barWidth?: number;
-  /** Width of the name column (tree included). Default: 36 at 80 columns (12 to 46). */
+  /** Width of the name column (tree included). Default: 36 at 80 columns, 23 at 60 (12 to 46). */
   nameWidth?: number;
 }
 
@@ -36,8 +36,12 @@ function outcome(span: ReadableSpan): string {
 export function renderWaterfall(spans: readonly ReadableSpan[], options: WaterfallOptions = {}): string[] {
   if (spans.length === 0) return ['(no spans recorded)'];
   const width = options.width ?? 80;
-  const nameWidth = options.nameWidth ?? Math.max(12, Math.min(46, width - 44));
-  const barWidth = options.barWidth ?? Math.max(8, Math.min(40, width - nameWidth - FIXED_COLUMNS));
+  // About a third of what the fixed columns leave goes to the bar, the rest to the names
+  // (36 + 20 at 80 columns, 23 + 13 at 60, the old 46 + 40 from 110 up).
+  const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
+  const spare = width - FIXED_COLUMNS;
+  const nameWidth = options.nameWidth ?? clamp(spare - clamp(Math.round(spare * 0.35), 8, 40), 12, 46);
+  const barWidth = options.barWidth ?? clamp(spare - nameWidth, 8, 40);
   const ids = new Set(spans.map((s) => s.spanContext().spanId));
   const children = new Map<string | undefined, ReadableSpan[]>();
   for (const span of spans) {
