@@ -73,7 +73,8 @@ async function connect(
     } catch (err) {
       await docker.close();
       if (!(err instanceof ConnectionError)) throw err;
-      if (verbose) say(err.message);
+      // Whole, not cut to the width: --verbose asked for every socket tried.
+      if (verbose) process.stdout.write(`${err.message}\n`);
       why = 'no local daemon answered';
     }
   }
@@ -178,7 +179,8 @@ async function main(): Promise<void> {
     const { ensurePrometheus } = await import('@dockline/tool-engine');
     const prom = await ensurePrometheus({ log: (line) => say(`  [engine] ${line}`) });
     metricsOut = { metrics: await startMetrics(prom.targetPort), prom };
-    say(`Metrics: ${metricsOut.metrics.endpoint}, scraped every ${prom.scrapeIntervalSeconds} s by Prometheus ${prom.url}`);
+    say(`Metrics: ${metricsOut.metrics.endpoint}`);
+    say(`  scraped every ${prom.scrapeIntervalSeconds} s by Prometheus ${prom.url}`);
   }
   const meterProvider = metricsOut?.metrics.meterProvider;
   const middleware = defaultMiddleware({
