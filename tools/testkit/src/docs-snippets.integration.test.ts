@@ -2,13 +2,14 @@
 // private engine: each ```ts block is written to its own file inside the workspace (so
 // `@dockline/*` resolves through node_modules to the sources with the @dockline/source
 // condition) and run with `node --import tsx`, DOCKER_HOST pointing at the engine's socket.
+// They are also typechecked with the repository's strict settings.
 // A block that is a fragment (it uses a `docker` or an id from an earlier block) says so in
 // its info string: ```ts no-run.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithEngine } from './engine.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -50,9 +51,9 @@ function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function runNode(file: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@dockline/source', '--import', 'tsx', file], {
+    const child = spawn(process.execPath, ['--conditions=@dockline/source', '--import', 'tsx', file, ...args], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,11 +75,20 @@ function runNode(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number |
 
 const snippets = DOCS.flatMap((f) => extractSnippets(f, readFileSync(join(root, f), 'utf8')));
 const runnable = snippets.filter((s) => s.runnable);
+const fileName = (s: Snippet): string => `${s.file.replace(/[/.]/g, '_')}-${s.line}.ts`;
 
 describeWithEngine('docs snippets run as written against the private engine', (engine) => {
   // Inside the workspace (the root's /tmp/ is git-ignored) so node_modules/@dockline/* resolve.
   const dir = join(root, 'tmp', `docs-snippets-${process.pid}`);
   mkdirSync(dir, { recursive: true });
+  beforeAll(() => {
+    for (const s of runnable) writeFileSync(join(dir, fileName(s)), s.code);
+    // The repository's compiler settings, so the samples typecheck as users' strict code would.
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true, declaration: false, declarationMap: false }, include: ['*.ts'] }),
+    );
+  });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
     console.log(`docs snippets: ran ${runnable.length} of ${snippets.length} TypeScript blocks (${snippets.length - runnable.length} marked no-run)`);
@@ -93,12 +103,16 @@ describeWithEngine('docs snippets run as written against the private engine', (e
 
   for (const s of runnable) {
     it(`${s.file}:${s.line} runs`, async () => {
-      const file = join(dir, `${s.file.replace(/[/.]/g, '_')}-${s.line}.ts`);
-      writeFileSync(file, s.code);
-      const { code, output } = await runNode(file, childEnv({ DOCKER_HOST: `unix://${engine.socketPath}` }));
+      const { code, output } = await runNode(join(dir, fileName(s)), childEnv({ DOCKER_HOST: `unix://${engine.socketPath}` }));
       expect(code, `${s.file}:${s.line} exited ${code}:\n${output}`).toBe(0);
       // Each runnable sample prints something of the daemon's (a version, a container's output).
       expect(output.trim(), `${s.file}:${s.line} printed nothing`).not.toBe('');
     }, 90_000);
   }
+
+  it('the runnable samples typecheck (tsc, strict, against the sources)', async () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const { code, output } = await runNode(tsc, childEnv({}), ['-p', join(dir, 'tsconfig.json')]);
+    expect(code, output).toBe(0);
+  }, 120_000);
 });
