@@ -62,7 +62,7 @@ export function describeDifferences(differences: readonly FileDifference[], rege
     }
   }
   lines.push(
-    `These files are generated from tools/codegen/spec/ and must not be edited by hand.`,
+    `These files are generated from the Engine API spec (tools/codegen/README.md) and must not be edited by hand.`,
     `Run \`${regenerateCommand}\` and commit the result (change the generator, not its output).`,
   );
   return lines.join('\n');

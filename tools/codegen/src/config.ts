@@ -26,7 +26,41 @@ function findSpecDir(): string {
   } catch {
     // not a git checkout, or no origin: fall through
   }
-  return besideCheckout; // missing: readers fail naming this path
+  return besideCheckout; // missing: specStatus() says so and how to get the spec
+}
+
+/** The three files the generator reads, in the order a reader needs them. */
+export function specFiles(): string[] {
+  return [LATEST_SPEC_FILE, BASELINE_SPEC_FILE, CHANGELOG_FILE];
+}
+
+export interface SpecStatus {
+  /** The folder searched (DOCKLINE_SPEC_DIR, ../shared/docker-api, or beside the origin clone). */
+  dir: string;
+  /** Spec files missing from `dir` (empty when the spec is available). */
+  missing: string[];
+  available: boolean;
+}
+
+/** Whether the Engine API spec files are present in `dir` (default: where the generator looks). */
+export function specStatus(dir: string = DEFAULT_SPEC_DIR): SpecStatus {
+  const missing = specFiles().filter((f) => !existsSync(path.join(dir, f)));
+  return { dir, missing, available: missing.length === 0 };
+}
+
+/**
+ * How to get the spec, for messages. The files are moby's, not vendored here (see
+ * docs/decisions.md): a public clone has to fetch them once.
+ */
+export function specHowTo(status: SpecStatus): string {
+  return [
+    `The Engine API spec is not available: ${status.missing.join(', ')} missing in ${status.dir}.`,
+    'Get it from moby/moby (commit b985e2313a86) into one folder and point DOCKLINE_SPEC_DIR at it:',
+    '  v1.56.yaml   <- api/swagger.yaml',
+    '  v1.41.yaml   <- api/docs/v1.41.yaml',
+    '  CHANGELOG.md <- api/docs/CHANGELOG.md',
+    '(or place that folder at ../shared/docker-api beside the checkout).',
+  ].join('\n');
 }
 
 /** The newest Engine API spec: the source of every generated type and of the operation table. */

@@ -30,7 +30,7 @@ import { renderOperations } from './render-operations.js';
 import { listOperations, loadSpec, type LoadedSpec } from './spec.js';
 
 export interface GenerateOptions {
-  /** Folder holding the spec files; defaults to tools/codegen/spec. */
+  /** Folder holding the spec files; defaults to DEFAULT_SPEC_DIR (config.ts). */
   specDir?: string;
 }
 

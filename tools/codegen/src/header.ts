@@ -9,7 +9,7 @@ export interface HashedInput {
 /** The first lines of every generated file. Deterministic: names inputs by content hash, never by time. */
 export function generatedHeader(what: string, inputs: readonly HashedInput[], extraInputs: readonly string[] = []): string {
   const sources = [
-    ...inputs.map((s) => `//   tools/codegen/spec/${s.fileName} (sha256 ${s.sha256.slice(0, 16)})`),
+    ...inputs.map((s) => `//   Engine API spec ${s.fileName} (sha256 ${s.sha256.slice(0, 16)})`),
     ...extraInputs.map((line) => `//   ${line}`),
   ];
   return [

@@ -2,13 +2,14 @@
  * Usage:
  *   npx tsx tools/codegen/src/main.ts            write packages/api/src/generated/*
  *   npx tsx tools/codegen/src/main.ts --check    exit 1 if the committed files differ
- * Options: --spec-dir <dir>  read the spec files from another folder (default tools/codegen/spec)
+ * Options: --spec-dir <dir>  read the spec files from another folder (default: DOCKLINE_SPEC_DIR,
+ *          else ../shared/docker-api beside the checkout; see tools/codegen/README.md)
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareWithDisk, describeDifferences } from './check.js';
-import { absoluteOutputPath, REGENERATE_COMMAND } from './config.js';
+import { absoluteOutputPath, DEFAULT_SPEC_DIR, REGENERATE_COMMAND, specHowTo, specStatus } from './config.js';
 import { generateWithReport } from './generate.js';
 import { countByResponse } from './render-operations.js';
 
@@ -27,6 +28,13 @@ async function main(): Promise<number> {
   }
 
   const specDir = values['spec-dir'] === undefined ? undefined : path.resolve(values['spec-dir']);
+  // The spec is not vendored: say what is missing and how to get it, not an ENOENT stack.
+  const status = specStatus(specDir ?? DEFAULT_SPEC_DIR);
+  if (!status.available) {
+    console.error(specHowTo(status));
+    console.error('Then run `npm run codegen` again (or pass --spec-dir <dir>).');
+    return 2;
+  }
   const { files, table } = await generateWithReport(specDir === undefined ? {} : { specDir });
   for (const warning of table.warnings) console.warn(`warning: ${warning}`);
 

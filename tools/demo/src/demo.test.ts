@@ -6,8 +6,9 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { context, trace, SpanStatusCode } from '@opentelemetry/api';
 import type { PullProgress } from '@dockline/api';
 import { describeWithEngine } from '@dockline/tool-testkit';
-import { renderProgress } from './progress.ts';
+import { renderProgress, renderProgressLine } from './progress.ts';
 import { renderWaterfall } from './waterfall.ts';
+import { fit, outputWidth } from './width.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -63,6 +64,11 @@ describeWithEngine('npm run demo against the private engine', (engine) => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = r.stdout;
+    // Fits an 80-column terminal: a wrapped line would break the progress bar's redraw.
+    const wide = out.split('\n').filter((l) => l.length > 80);
+    expect(wide).toEqual([]);
+    // The engine runs (global setup made sure): reusing it takes one line, no error-looking wall.
+    expect(out.slice(0, out.indexOf('Connected to'))).toBe('Using the running private engine of tools/engine (--private).\n\n');
 
     expect(out).toContain(`Connected to the private engine at unix://${engine.socketPath}`);
     expect(out).toMatch(new RegExp(`API version in use: ${engine.apiVersion.replace('.', '\\.')}`));
@@ -70,7 +76,7 @@ describeWithEngine('npm run demo against the private engine', (engine) => {
     expect(out).toMatch(/^ {2}ApiVersion {7}1\.\d+ \(min 1\.\d+\)$/m);
     // The pull of the demo image, with auth, ending in a full bar.
     expect(out).toContain(`== pull ${engine.registry.address}/dockline/demo:v1`);
-    expect(out).toMatch(/\[█{28}\] 100% .* 2\/2 layers {2}complete/);
+    expect(out).toMatch(/\[█{8,28}\] 100% .* 2\/2 layers {2}complete/);
     expect(out).toMatch(/(Downloaded newer image|Image is up to date) for .*dockline\/demo:v1/);
     expect(out).toMatch(/digest sha256:[0-9a-f]{64}/);
     // The container's own output, through logs (stdout and stderr apart) and exec.
@@ -88,14 +94,15 @@ describeWithEngine('npm run demo against the private engine', (engine) => {
     const waterfall = out.slice(out.indexOf('== span waterfall'));
     expect(waterfall).toMatch(/^== span waterfall \(\d+ spans/);
     const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    /** A span line: tree prefix, name, start offset, a 40-column bar, duration, then the outcome. */
+    /** A span line: tree prefix, name, start offset, a 20-column bar (at 80 columns), duration, then the outcome. */
     const span = (name: string, outcome = '') =>
-      expect(waterfall).toMatch(new RegExp(`^[│├└─ ]*${esc(name)} +[\\d.]+ m?s {2}[ █]{40} +[\\d.]+ m?s${outcome ? ` {2}${esc(outcome)}` : ''}$`, 'm'));
-    expect(waterfall).toMatch(/^span {40,}start {2}0 +[\d.]+ s {2}duration$/m);
-    expect(waterfall).toMatch(/^dockline demo +0\.0 ms {2}█{40} +[\d.]+ m?s$/m);
+      expect(waterfall).toMatch(new RegExp(`^[│├└─ ]*${esc(name)} +[\\d.]+ m?s {2}[ █]{20} +[\\d.]+ m?s${outcome ? ` {2}${esc(outcome)}` : ''}$`, 'm'));
+    expect(waterfall).toMatch(/^span {30,}start {2}0 +[\d.]+ s {2}duration$/m);
+    expect(waterfall).toMatch(/^dockline demo +0\.0 ms {2}█{20} +[\d.]+ m?s$/m);
     span('├─ SystemVersion');
     span('│  ├─ HEAD /_ping', '200');
-    span('├─ pull ' + engine.registry.address + '/dockline/demo:v1');
+    // The name column is 36 wide at 80 columns: the pull's long reference is cut with an ellipsis.
+    expect(waterfall).toMatch(new RegExp(`^├─ pull ${esc(engine.registry.address)}/\\S*… +[\\d.]+ m?s {2}[ █]{20} `, 'm'));
     span('│  └─ ImageCreate');
     span('│     └─ POST /images/create', '200');
     span('├─ ContainerCreate');
@@ -131,14 +138,32 @@ describe('waterfall rendering', () => {
     second.end(t(1000));
     rootSpan.end(t(1000));
 
-    const lines = renderWaterfall(exporter.getFinishedSpans(), { barWidth: 10, nameWidth: 34 });
+    const spans = exporter.getFinishedSpans();
+    const lines = renderWaterfall(spans, { barWidth: 10, nameWidth: 34 });
     expect(lines).toEqual([
-      `${'span'.padEnd(34)}     start  0   1.00 s  duration`,
-      `${'root'.padEnd(34)}    0.0 ms  ██████████     1.00 s`,
-      `${'├─ ContainerInspect'.padEnd(34)}    100 ms   █              50 ms`,
-      `${'│  └─ GET /containers/{id}/json'.padEnd(34)}    100 ms   █              50 ms  404`,
-      `${'└─ SystemPing'.padEnd(34)}    500 ms       █████     500 ms`,
+      `${'span'.padEnd(34)}   start  0   1.00 s  duration`,
+      `${'root'.padEnd(34)}  0.0 ms  ██████████   1.00 s`,
+      `${'├─ ContainerInspect'.padEnd(34)}  100 ms   █            50 ms`,
+      `${'│  └─ GET /containers/{id}/json'.padEnd(34)}  100 ms   █            50 ms  404`,
+      `${'└─ SystemPing'.padEnd(34)}  500 ms       █████   500 ms`,
     ]);
+
+    // By width: 80 columns give a 36-column name and a 20-column bar; narrower cuts names and bars.
+    const at80 = renderWaterfall(spans);
+    expect(at80[3]).toBe(`${'│  └─ GET /containers/{id}/json'.padEnd(36)}  100 ms  ${'  █'.padEnd(20)}    50 ms  404`);
+    for (const width of [80, 60, 40]) {
+      for (const line of renderWaterfall(spans, { width })) expect(line.length, `${width}: ${line}`).toBeLessThanOrEqual(width);
+    }
+    expect(renderWaterfall(spans, { width: 40 })[3]).toMatch(/^│  └─ GET \/… +100 ms  .*…$/);
+  });
+
+  it('takes its width from the terminal, at most 80 columns, 80 when not a terminal', () => {
+    expect(outputWidth({ isTTY: true, columns: 200 })).toBe(80);
+    expect(outputWidth({ isTTY: true, columns: 60 })).toBe(60);
+    expect(outputWidth({ isTTY: false, columns: 60 })).toBe(80);
+    expect(outputWidth({})).toBe(80);
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('abc', 4)).toBe('abc');
   });
 
   it('renders a pull progress bar from PullProgress', () => {
@@ -155,5 +180,9 @@ describe('waterfall rendering', () => {
       message: {},
     } as unknown as PullProgress;
     expect(renderProgress(p, 8)).toBe('[██░░░░░░]  25%  4.0 MiB/16.0 MiB  1/2 layers  Downloading');
+    // 78 columns (80 less the indent): the bar shrinks to leave room for the longest text.
+    expect(renderProgressLine(p, 78)).toBe(`[████${'░'.repeat(12)}]  25%  4.0 MiB/16.0 MiB  1/2 layers  Downloading`);
+    expect(renderProgressLine(p, 40)).toHaveLength(40);
+    expect(renderProgressLine(p, 40)).toMatch(/^\[██░{6}\]  25%  4\.0 MiB\/16.*…$/);
   });
 });

@@ -8,32 +8,40 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ConnectionError, MAX_API_VERSION, NotFoundError, createClient, type CreateClientOptions, type DockerClient, type RegistryAuth } from '@dockline/api';
 import { defaultMiddleware, versionNegotiation } from '@dockline/middleware';
-import type { EngineInfo } from '@dockline/tool-engine';
+import type { EngineInfo, PrometheusInfo } from '@dockline/tool-engine';
 import { inRootSpan, runTour } from './tour.ts';
 import { renderWaterfall } from './waterfall.ts';
+import { fit, outputWidth } from './width.ts';
+import { metricsSummary, startMetrics, type DemoMetrics } from './metrics.ts';
 
 const HELP = `usage: npm run demo [-- options]
 
-A tour of dockline against a real Docker daemon: version and info, an image pull with a
-live progress bar, create and start a container, its logs, an exec with stdin, stats,
-stop and remove; then a waterfall of the OpenTelemetry spans those calls made.
+A tour of dockline against a real Docker daemon: version and info, an image pull
+with a live progress bar, create and start a container, its logs, an exec with
+stdin, stats, stop and remove; then a waterfall of the OpenTelemetry spans those
+calls made. Output fits 80 columns (fewer when the terminal is narrower).
 
 The daemon is the one the docker CLI would use (DOCKER_HOST, DOCKER_TLS_VERIFY,
-DOCKER_CERT_PATH, else /var/run/docker.sock). When none answers, the private engine of
-tools/engine is started (needs root; Debian packages are installed when missing) and the
-tour pulls a test image from its registry, with credentials.
+DOCKER_CERT_PATH, else /var/run/docker.sock). When none answers, the private
+engine of tools/engine is used: reused when it runs (one line says so), else
+started (needs root; Debian packages are installed when missing). The tour then
+pulls a test image from its registry, with credentials.
 
 options:
-  --private          skip the local daemon: use the private engine of tools/engine
-  --image <ref>      run the container from this image (needs sh, tr; busybox is fine).
-                     On a local daemon it is pulled first; without it the tour uses
-                     busybox:latest if the daemon has it, and pulls nothing
+  --private          skip the local daemon: use the private engine (tools/engine)
+  --image <ref>      run the container from this image (needs sh, tr; busybox is
+                     fine). On a local daemon it is pulled first; without it the
+                     tour uses busybox:latest if the daemon has it, and pulls nothing
   --no-pull          do not pull anything
   --no-waterfall     do not print the span waterfall
+  --metrics          export the client's metrics to the private engine's Prometheus
+                     (started when needed; tools/engine) and wait until it scraped
+  --verbose          say why no local daemon answered (every socket tried)
   -h, --help         this text
 
-environment: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION,
-DOCKLINE_ENGINE_DIR (the private engine's state folder, default /tmp/dockline-engine).`;
+environment: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,
+DOCKER_API_VERSION, DOCKLINE_ENGINE_DIR (the private engine's state folder,
+default /tmp/dockline-engine).`;
 
 interface Target {
   docker: DockerClient;
@@ -45,8 +53,18 @@ async function reachable(docker: DockerClient): Promise<void> {
   await docker.ping({ timeoutMs: 5000 });
 }
 
-/** The local daemon when it answers, else the private engine. */
-async function connect(forcePrivate: boolean, middleware: CreateClientOptions['middleware'], say: (s: string) => void): Promise<Target> {
+/**
+ * The local daemon when it answers, else the private engine. Reusing a running private
+ * engine is the everyday case here: one line, not the ConnectionError's list of every
+ * socket tried (--verbose prints it).
+ */
+async function connect(
+  forcePrivate: boolean,
+  verbose: boolean,
+  middleware: CreateClientOptions['middleware'],
+  say: (s: string) => void,
+): Promise<Target> {
+  let why = '--private';
   if (!forcePrivate) {
     const docker = createClient({ middleware });
     try {
@@ -55,11 +73,17 @@ async function connect(forcePrivate: boolean, middleware: CreateClientOptions['m
     } catch (err) {
       await docker.close();
       if (!(err instanceof ConnectionError)) throw err;
-      say(`No daemon answered (${err.message}).\nStarting the private engine of tools/engine...`);
+      // Whole, not cut to the width: --verbose asked for every socket tried.
+      if (verbose) process.stdout.write(`${err.message}\n`);
+      why = 'no local daemon answered';
     }
   }
-  const { ensureEngine } = await import('@dockline/tool-engine');
-  const engine = await ensureEngine({ log: (line) => say(`  [engine] ${line}`) });
+  const { engineStatus, ensureEngine } = await import('@dockline/tool-engine');
+  const running = (await engineStatus()).running;
+  if (running) say(`Using the running private engine of tools/engine (${why}).`);
+  else say(`Starting the private engine of tools/engine (${why})...`);
+  // Reusing: its health check says nothing worth printing; starting: show each step.
+  const engine = await ensureEngine({ log: running && !verbose ? () => undefined : (line) => say(`  [engine] ${line}`) });
   const docker = createClient({ host: `unix://${engine.socketPath}`, middleware });
   return { docker, where: `the private engine at unix://${engine.socketPath}`, engine };
 }
@@ -126,14 +150,19 @@ async function main(): Promise<void> {
       image: { type: 'string' },
       'no-pull': { type: 'boolean' },
       'no-waterfall': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      metrics: { type: 'boolean' },
     },
   });
   const out = process.stdout;
-  const say = (line = ''): void => void out.write(`${line}\n`);
   if (values.help) {
-    say(HELP);
+    out.write(`${HELP}\n`);
     return;
   }
+  const width = outputWidth(out);
+  const say = (line = ''): void => {
+    for (const part of line.split('\n')) out.write(`${fit(part, width)}\n`);
+  };
 
   // Spans go to memory (not the global provider) and are printed at the end. The context
   // manager makes each step's span the parent of the calls made inside it.
@@ -144,9 +173,22 @@ async function main(): Promise<void> {
   const tracer = tracerProvider.getTracer('dockline-demo');
   // createClient's default chain, with our tracer provider: the same middleware, built here.
   const negotiation = versionNegotiation({ maxVersion: MAX_API_VERSION });
-  const middleware = defaultMiddleware({ versionNegotiation: negotiation, tracing: { tracerProvider, serverAddress: 'localhost' } });
+  // --metrics: the engine's Prometheus (started when needed) scrapes our exporter.
+  let metricsOut: { metrics: DemoMetrics; prom: PrometheusInfo } | undefined;
+  if (values.metrics) {
+    const { ensurePrometheus } = await import('@dockline/tool-engine');
+    const prom = await ensurePrometheus({ log: (line) => say(`  [engine] ${line}`) });
+    metricsOut = { metrics: await startMetrics(prom.targetPort), prom };
+    say(`Metrics: ${metricsOut.metrics.endpoint}`);
+    say(`  scraped every ${prom.scrapeIntervalSeconds} s by Prometheus ${prom.url}`);
+  }
+  const meterProvider = metricsOut?.metrics.meterProvider;
+  const middleware = defaultMiddleware({
+    versionNegotiation: negotiation,
+    tracing: { tracerProvider, serverAddress: 'localhost', ...(meterProvider ? { meterProvider } : {}) },
+  });
 
-  const { docker, where, engine } = await connect(values.private === true, middleware, say);
+  const { docker, where, engine } = await connect(values.private === true, values.verbose === true, middleware, say);
   try {
     // On the private engine, the demo image is prepared before the tour (untraced).
     const demo = engine && values.image === undefined && !values['no-pull'] ? await demoImage(engine, say) : undefined;
@@ -154,7 +196,8 @@ async function main(): Promise<void> {
     const toured = await inRootSpan(tracer, 'dockline demo', async (): Promise<boolean> => {
       const [version, info] = await Promise.all([docker.version(), docker.info()]);
       say(`\nConnected to ${where}`);
-      say(`Transport: ${docker.transport.kind} (${docker.transport.endpoint}); API version in use: ${negotiation.version() ?? '(pinned)'}`);
+      say(`Transport: ${docker.transport.kind} (${docker.transport.endpoint})`);
+      say(`API version in use: ${negotiation.version() ?? '(pinned)'}`);
       say('\n== version and info');
       const rows: Record<string, unknown> = {
         Version: version.Version,
@@ -194,7 +237,7 @@ async function main(): Promise<void> {
           return false;
         }
       }
-      await runTour({ docker, tracer, out, image, pull, name: 'dockline-demo' });
+      await runTour({ docker, tracer, out, image, pull, name: 'dockline-demo', width });
       return true;
     });
     if (toured) say(`\nTour done in ${((Date.now() - tourStart) / 1000).toFixed(1)} s.`);
@@ -202,11 +245,22 @@ async function main(): Promise<void> {
     await docker.close();
   }
 
+  if (metricsOut) {
+    // Two more scrapes: the first may have begun before the last request was recorded, and
+    // rate() needs two samples of a series that appeared at the end of the tour.
+    const interval = metricsOut.prom.scrapeIntervalSeconds * 1000;
+    const ok = await metricsOut.metrics.scraped(2, 5 * interval + 5000);
+    await metricsOut.metrics.close();
+    say();
+    if (ok) for (const line of metricsSummary(metricsOut.prom)) say(line);
+    else say(`Prometheus ${metricsOut.prom.url} did not scrape ${metricsOut.metrics.endpoint} in time: see ${metricsOut.prom.logPath}`);
+  }
+
   if (!values['no-waterfall']) {
     await tracerProvider.forceFlush();
     const spans = exporter.getFinishedSpans();
-    say(`\n== span waterfall (${spans.length} spans from the tracing middleware: one per call, one per HTTP request)`);
-    for (const line of renderWaterfall(spans)) say(line);
+    say(`\n== span waterfall (${spans.length} spans: one per call, one per HTTP request)`);
+    for (const line of renderWaterfall(spans, { width })) say(line);
   }
   await tracerProvider.shutdown();
   contextManager.disable();

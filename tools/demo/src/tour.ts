@@ -5,6 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { NotFoundError, type DockerClient, type RegistryAuth } from '@dockline/api';
 import { formatBytes, progressPrinter } from './progress.ts';
+import { fit, outputWidth } from './width.ts';
 
 export interface TourOptions {
   docker: DockerClient;
@@ -16,6 +17,8 @@ export interface TourOptions {
   pull?: { ref: string; auth?: RegistryAuth | undefined } | undefined;
   /** Prefix of the container's name. */
   name: string;
+  /** Columns to fit every line in (default: outputWidth(out), at most 80). */
+  width?: number;
 }
 
 export interface TourResult {
@@ -40,7 +43,8 @@ function collector(): { stream: Writable; text: () => string } {
 
 export async function runTour(o: TourOptions): Promise<TourResult> {
   const { docker, tracer, out } = o;
-  const say = (line = ''): void => void out.write(`${line}\n`);
+  const width = o.width ?? outputWidth(out);
+  const say = (line = ''): void => void out.write(`${fit(line, width)}\n`);
   const step = async <T>(title: string, fn: () => Promise<T>): Promise<T> => {
     say(`\n== ${title}`);
     return tracer.startActiveSpan(title, async (span) => {
@@ -60,7 +64,7 @@ export async function runTour(o: TourOptions): Promise<TourResult> {
   if (o.pull) {
     const { ref, auth } = o.pull;
     await step(`pull ${ref}`, async () => {
-      const bar = progressPrinter(out);
+      const bar = progressPrinter(out, '  ', width);
       const pulled = await docker.pullImage(ref, { auth, onProgress: (p) => bar.update(p) });
       bar.done();
       say(`  ${pulled.status ?? 'pulled'}`);
@@ -89,7 +93,8 @@ export async function runTour(o: TourOptions): Promise<TourResult> {
       result.containerId = id;
       await docker.startContainer(id);
       const inspect = await docker.inspectContainer(id);
-      say(`  created ${id.slice(0, 12)} (${inspect.Name?.replace(/^\//, '')}) from ${o.image}, running: ${inspect.State?.Running}`);
+      say(`  created ${id.slice(0, 12)} (${inspect.Name?.replace(/^\//, '')}), running: ${inspect.State?.Running}`);
+      say(`  image   ${o.image}`);
     });
     const cid = id!;
 

@@ -2,13 +2,19 @@
 // span's start offset from the first one, a bar placed on a shared time axis, its duration,
 // and the status code or error of HTTP attempts.
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { fit } from './width.ts';
 
 export interface WaterfallOptions {
-  /** Columns of the time axis. Default 40. */
+  /** Total columns of a line; longer ones are cut with an ellipsis. Default 80. */
+  width?: number;
+  /** Columns of the time axis. Default: what `width` leaves (20 at 80 columns, at most 40). */
   barWidth?: number;
-  /** Width of the name column (tree included). Default 46. */
+  /** Width of the name column (tree included). Default: 36 at 80 columns, 23 at 60 (12 to 46). */
   nameWidth?: number;
 }
+
+/** start (7) + 2 + bar + 2 + duration (7) + a short outcome ("  200": 5) around the name column. */
+const FIXED_COLUMNS = 1 + 7 + 2 + 2 + 7 + 5;
 
 const toMs = ([s, ns]: [number, number]): number => s * 1000 + ns / 1e6;
 
@@ -29,8 +35,13 @@ function outcome(span: ReadableSpan): string {
 
 export function renderWaterfall(spans: readonly ReadableSpan[], options: WaterfallOptions = {}): string[] {
   if (spans.length === 0) return ['(no spans recorded)'];
-  const barWidth = options.barWidth ?? 40;
-  const nameWidth = options.nameWidth ?? 46;
+  const width = options.width ?? 80;
+  // About a third of what the fixed columns leave goes to the bar, the rest to the names
+  // (36 + 20 at 80 columns, 23 + 13 at 60, the old 46 + 40 from 110 up).
+  const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
+  const spare = width - FIXED_COLUMNS;
+  const nameWidth = options.nameWidth ?? clamp(spare - clamp(Math.round(spare * 0.35), 8, 40), 12, 46);
+  const barWidth = options.barWidth ?? clamp(spare - nameWidth, 8, 40);
   const ids = new Set(spans.map((s) => s.spanContext().spanId));
   const children = new Map<string | undefined, ReadableSpan[]>();
   for (const span of spans) {
@@ -48,8 +59,8 @@ export function renderWaterfall(spans: readonly ReadableSpan[], options: Waterfa
   const total = Math.max(t1 - t0, 0.001);
 
   const lines: string[] = [];
-  const header = `${'span'.padEnd(nameWidth)} ${'start'.padStart(9)}  ${'0'.padEnd(barWidth - formatMs(total).length)}${formatMs(total)}  duration`;
-  lines.push(header);
+  const header = `${'span'.padEnd(nameWidth)} ${'start'.padStart(7)}  ${'0'.padEnd(barWidth - formatMs(total).length)}${formatMs(total)}  ${'duration'.padStart(7)}`;
+  lines.push(fit(header, width));
 
   const walk = (span: ReadableSpan, prefix: string, last: boolean, depth: number): void => {
     const branch = depth === 0 ? '' : last ? '└─ ' : '├─ ';
@@ -61,7 +72,7 @@ export function renderWaterfall(spans: readonly ReadableSpan[], options: Waterfa
     const to = Math.max(from + 1, Math.min(barWidth, Math.round(((start + duration) / total) * barWidth)));
     const bar = ' '.repeat(from) + '█'.repeat(to - from) + ' '.repeat(barWidth - to);
     const tail = outcome(span);
-    lines.push(`${name.padEnd(nameWidth)} ${formatMs(start).padStart(9)}  ${bar}  ${formatMs(duration).padStart(9)}${tail ? `  ${tail}` : ''}`);
+    lines.push(fit(`${name.padEnd(nameWidth)} ${formatMs(start).padStart(7)}  ${bar}  ${formatMs(duration).padStart(7)}${tail ? `  ${tail}` : ''}`, width));
     const kids = children.get(span.spanContext().spanId) ?? [];
     const childPrefix = depth === 0 ? '' : `${prefix}${last ? '   ' : '│  '}`;
     kids.forEach((kid, i) => walk(kid, childPrefix, i === kids.length - 1, depth + 1));

@@ -29,6 +29,7 @@ export interface Tools {
   /** network namespaces, veth pairs and the hub bridge of the cluster */
   ip: string;
   nsenter: string;
+  prometheus: string;
 }
 
 const REQUIREMENTS: readonly Requirement[] = [
@@ -47,6 +48,8 @@ const REQUIREMENTS: readonly Requirement[] = [
   { key: 'tar', bin: 'tar', pkg: 'tar' },
   { key: 'ip', bin: 'ip', pkg: 'iproute2' },
   { key: 'nsenter', bin: 'nsenter', pkg: 'util-linux' },
+  // The metrics backend of prometheus.ts (started on demand, not by ensureEngine).
+  { key: 'prometheus', bin: 'prometheus', pkg: 'prometheus' },
 ];
 
 interface Missing {

@@ -9,20 +9,24 @@ import {
   type ClusterInfo,
 } from './cluster.ts';
 import { ensureEngine, engineStatus, stopEngine } from './engine.ts';
+import { ensurePrometheus, prometheusStatus } from './prometheus.ts';
 import type { EngineInfo } from './state.ts';
 
 const USAGE = `usage: cli.ts <command> [--dir STATE_DIR]
   start        start whatever is not running (idempotent), print a summary
   stop         stop dockerd (+ its containerd), the registry, sshd, podman (+ its
-               conmons and their containers), and the namespaced daemons below
-               (with their namespaces)
+               conmons and their containers), Prometheus, and the namespaced daemons
+               below (with their namespaces)
+  prometheus   start Prometheus (idempotent) on its own loopback port, scraping
+               127.0.0.1:TARGET every second; print its URL and the target
   cluster start|stop|status
                a 3-node swarm (n1, n2 managers; n3 worker), each dockerd in its own
                network namespace, joined through a bridge in a hub namespace
   netns start|stop|status
                the lone namespaced dockerd that network tests use
   status       check every service; exit 1 when something is not running
-  env [--tls]  ensure the engine, then print shell exports (eval "$(... env)");
+  env [--tls]  ensure the engine, then print shell exports on stdout (progress on stderr):
+               eval "$(npm run -s engine -- env)"  (-s: else npm's banner is evaluated too);
                DOCKER_HOST is the unix socket, or the TLS port with --tls
   info         ensure the engine, then print EngineInfo as JSON
 state dir: --dir, else $DOCKLINE_ENGINE_DIR, else /tmp/dockline-engine`;
@@ -57,6 +61,19 @@ function clusterSummary(info: ClusterInfo): string {
   return [
     `subnet    ${info.subnet} (hub namespace ${info.hubNetns})`,
     ...info.nodes.map((n) => `${n.name.padEnd(9)} unix://${n.socketPath} ${n.role} ${n.address} netns ${n.netns} node ${n.nodeId} (pid ${n.pid})`),
+/**
+ * `npm run engine -- env` without -s prints npm's banner ("> engine", "> node ...") on stdout
+ * before this process starts; `eval "$(...)"` then runs those lines as redirections, creating
+ * files named `engine` and `node`. npm passes -s on as npm_config_loglevel=silent, so the
+ * case is visible here: refuse when the output is captured (a terminal shows it harmlessly).
+ */
+function npmBannerOnStdout(): string | undefined {
+  const underNpmRun = process.env.npm_command === 'run' || process.env.npm_command === 'run-script';
+  if (!underNpmRun || process.env.npm_config_loglevel === 'silent' || process.stdout.isTTY) return undefined;
+  return [
+    'engine env: npm printed its banner ("> engine", "> node ...") on stdout before these exports;',
+    'an eval of that output runs the banner too (it creates files named "engine" and "node" here).',
+    'Use: eval "$(npm run -s engine -- env)"   (or: npx tsx tools/engine/src/cli.ts env)',
   ].join('\n');
 }
 
@@ -94,13 +111,25 @@ async function main(argv: string[]): Promise<number> {
       await stopEngine({ stateDir });
       console.log('stopped');
       return 0;
+    case 'prometheus': {
+      const p = await ensurePrometheus({ stateDir, log });
+      console.log(`prometheus ${p.url} (pid ${p.pid}) scrapes http://127.0.0.1:${p.targetPort}/metrics every ${p.scrapeIntervalSeconds} s (job ${p.job})`);
+      return 0;
+    }
     case 'status': {
       const s = await engineStatus({ stateDir });
       if (s.running && s.info) console.log(`running\n${summary(s.info)}`);
       else console.log(`not running\n${s.problems.map((p) => `  - ${p}`).join('\n')}`);
+      const prom = await prometheusStatus({ stateDir });
+      console.log(prom ? `prometheus ${prom.url} (pid ${prom.pid}) scraping 127.0.0.1:${prom.targetPort}` : 'prometheus not running (optional: engine prometheus)');
       return s.running ? 0 : 1;
     }
     case 'env': {
+      const banner = npmBannerOnStdout();
+      if (banner) {
+        console.error(banner);
+        return 2;
+      }
       const info = await ensureEngine({ stateDir, log });
       console.log(exportsFor(info, rest.includes('--tls')).join('\n'));
       return 0;

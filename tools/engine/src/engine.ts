@@ -9,6 +9,7 @@ import { request } from './http.ts';
 import { ensureTestImage } from './image.ts';
 import { isOurProcess, isRoot, readPidFile } from './proc.ts';
 import { ensurePodman, podmanHealth, stopPodman, type PodmanInfo } from './podman.ts';
+import { stopPrometheus } from './prometheus.ts';
 import { checkRegistry, ensurePushed, startRegistry, stopRegistry } from './registry.ts';
 import { checkSshd, ensureSshKeys, startSshd, stopSshd, verifyDialStdio, writeKnownHosts, hostPublicKey } from './sshd.ts';
 import {
@@ -222,7 +223,7 @@ function podmanInfo(p: Omit<PodmanInfo, 'startedByUs'>): EngineInfo['podman'] {
 
 /**
  * Stops dockerd (and its containerd), the registry, sshd and Podman (with its conmons and
- * their containers); waits until they are gone. Keeps data, keys and ports. The namespaced
+ * their containers) and Prometheus; waits until they are gone. Keeps data, keys and ports. The namespaced
  * daemons (cluster, network daemon) go too, with their namespaces and files.
  */
 export async function stopEngine(opts: { stateDir?: string } = {}): Promise<void> {
@@ -232,7 +233,7 @@ export async function stopEngine(opts: { stateDir?: string } = {}): Promise<void
   if (!isRoot()) throw new Error(`dockline engine: stopping the engine at ${l.stateDir} needs root (it runs as root)`);
   await stopNamespaced({ stateDir: l.stateDir });
   await withLock(l, async () => {
-    await Promise.all([stopSshd(l), stopRegistry(l), stopPodman({ stateDir: l.podmanDir })]);
+    await Promise.all([stopSshd(l), stopRegistry(l), stopPodman({ stateDir: l.podmanDir }), stopPrometheus(l)]);
     await stopDockerd(l);
     const state = await readState(l);
     // Ports, password and storage driver stay so that the next start looks the same.

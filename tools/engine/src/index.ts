@@ -15,3 +15,4 @@ export {
   DEFAULT_CLUSTER_SUBNET,
 } from './cluster.ts';
 export type { ClusterInfo, ClusterNodeInfo, ClusterOptions, ClusterStatus, NetnsDaemonInfo, NetnsDaemonStatus } from './cluster.ts';
+export { ensurePrometheus, prometheusStatus, stopPrometheus, PROMETHEUS_JOB, type PrometheusInfo } from './prometheus.ts';

@@ -102,7 +102,7 @@ function daemon(socketPath: string, method: string, path: string): Promise<strin
 interface Packed {
   file: string;
   files: string[];
-  manifest: { name: string; exports: Record<string, string | Record<string, string>>; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+  manifest: { name: string; repository?: unknown; homepage?: string; exports: Record<string, string | Record<string, string>>; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
 }
 
 describeWithEngine('packaging: npm pack, install outside the workspace, run against the daemon', (engine) => {
@@ -140,7 +140,7 @@ describeWithEngine('packaging: npm pack, install outside the workspace, run agai
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('each tarball has ESM, types and source maps for every export, a README, and no tests', () => {
+  it('each tarball has ESM, types and source maps for every export, a README, the LICENSE, repository and homepage, and no tests', () => {
     for (const p of PACKAGES) {
       const { files, manifest } = packed[p];
       for (const [subpath, target] of Object.entries(manifest.exports)) {
@@ -154,6 +154,10 @@ describeWithEngine('packaging: npm pack, install outside the workspace, run agai
         expect(files).toContain(target['@dockline/source']!.replace(/^\.\//, ''));
       }
       expect(files, manifest.name).toContain('README.md');
+      expect(files, manifest.name).toContain('LICENSE');
+      // Where the source lives, for npm's page and provenance: the canonical repository, this folder.
+      expect(manifest.repository, manifest.name).toEqual({ type: 'git', url: 'git+https://github.com/dockline/dockline.git', directory: `packages/${p}` });
+      expect(manifest.homepage, manifest.name).toBe(`https://github.com/dockline/dockline/tree/main/packages/${p}#readme`);
       expect(files.filter((f) => /\.test(-d)?\.(ts|js)$|\.int\.ts$|tsbuildinfo/.test(f)), manifest.name).toEqual([]);
     }
   });
