@@ -61,6 +61,9 @@ function clusterSummary(info: ClusterInfo): string {
   return [
     `subnet    ${info.subnet} (hub namespace ${info.hubNetns})`,
     ...info.nodes.map((n) => `${n.name.padEnd(9)} unix://${n.socketPath} ${n.role} ${n.address} netns ${n.netns} node ${n.nodeId} (pid ${n.pid})`),
+  ].join('\n');
+}
+
 /**
  * `npm run engine -- env` without -s prints npm's banner ("> engine", "> node ...") on stdout
  * before this process starts; `eval "$(...)"` then runs those lines as redirections, creating
