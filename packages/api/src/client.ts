@@ -27,6 +27,7 @@ import { resizeContainerTTY, type ResizeTTYResult } from './operations/container
 import { resizeExecTTY } from './operations/exec-resize.js';
 import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
 import type { StreamOptions } from './streams/stream-options.js';
+import { getArchive, putArchive, statPath, type GetArchiveResult, type PathStat, type PutArchiveOptions, type TarInput } from './operations/container-archive.js';
 
 /** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -250,6 +251,23 @@ export class DockerClient implements ClientContext {
   /** GET /images/{name}/history: the image's layers, newest first. */
   imageHistory(id: string, callOptions?: CallOptions): Promise<ImageHistoryResult> {
     return imageHistory(this, id, callOptions);
+  }
+
+  // Files (container archives) -------------------------------------------------------
+
+  /** HEAD /containers/{id}/archive: name, size, mode, mtime and linkTarget of a path. Missing path: NotFoundError. */
+  statPath(id: string, path: string, callOptions?: CallOptions): Promise<PathStat> {
+    return statPath(this, id, path, callOptions);
+  }
+
+  /** GET /containers/{id}/archive: a streamed tar of `path` and its stat. Missing path: NotFoundError. */
+  getArchive(id: string, path: string, callOptions?: CallOptions): Promise<GetArchiveResult> {
+    return getArchive(this, id, path, callOptions);
+  }
+
+  /** PUT /containers/{id}/archive: extract a tar (streamed, checked to be a tar) into the directory `path`. */
+  putArchive(id: string, path: string, tar: TarInput, options?: PutArchiveOptions, callOptions?: CallOptions): Promise<void> {
+    return putArchive(this, id, path, tar, options, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

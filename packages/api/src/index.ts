@@ -31,6 +31,14 @@ export {
   type ImageReference,
 } from './operations/image-reference.js';
 export type { StreamOptions } from './streams/stream-options.js';
+export {
+  FILE_MODE_DIR,
+  FILE_MODE_SYMLINK,
+  type GetArchiveResult,
+  type PathStat,
+  type PutArchiveOptions,
+  type TarInput,
+} from './operations/container-archive.js';
 export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
 export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
 export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';
