@@ -27,6 +27,7 @@ import { resizeContainerTTY, type ResizeTTYResult } from './operations/container
 import { resizeExecTTY } from './operations/exec-resize.js';
 import { getContainerStats, type ContainerStatsResult } from './operations/container-stats.js';
 import type { StreamOptions } from './streams/stream-options.js';
+import { buildImage, type BuildContext, type BuildImageCallOptions, type BuildImageOptions, type BuildImageResult } from './operations/image-build.js';
 import { getArchive, putArchive, statPath, type GetArchiveResult, type PathStat, type PutArchiveOptions, type TarInput } from './operations/container-archive.js';
 
 /** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
@@ -268,6 +269,17 @@ export class DockerClient implements ClientContext {
   /** PUT /containers/{id}/archive: extract a tar (streamed, checked to be a tar) into the directory `path`. */
   putArchive(id: string, path: string, tar: TarInput, options?: PutArchiveOptions, callOptions?: CallOptions): Promise<void> {
     return putArchive(this, id, path, tar, options, callOptions);
+  }
+
+  // Builds ------------------------------------------------------------------------------
+
+  /**
+   * POST /build: build from a directory (packed honouring .dockerignore, streamed) or a tar
+   * stream -> `{ id }`. `onProgress` gets legacy `stream` lines or BuildKit's decoded
+   * vertex/log/warning events; a failing step rejects with BuildError.
+   */
+  buildImage(context: BuildContext, options?: BuildImageOptions, callOptions?: BuildImageCallOptions): Promise<BuildImageResult> {
+    return buildImage(this, context, options, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

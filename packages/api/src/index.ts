@@ -39,6 +39,17 @@ export {
   type PutArchiveOptions,
   type TarInput,
 } from './operations/container-archive.js';
+export type {
+  BuildContext,
+  BuildImageCallOptions,
+  BuildImageOptions,
+  BuildImageResult,
+  BuildProgressEvent,
+  BuildStatusEvent,
+  BuildStreamEvent,
+} from './operations/image-build.js';
+export type { BuildKitEvent, BuildLogEvent, BuildVertexEvent, BuildVertexStatusEvent, BuildWarningEvent } from './build/buildkit-status.js';
+export { BuildError, type BuildErrorOptions, type BuildErrorStep } from './build/build-error.js';
 export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
 export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
 export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';
