@@ -30,6 +30,11 @@ export interface BuildImageOptions {
   noCache?: boolean | undefined;
   /** Pull newer versions of the base images. */
   pull?: boolean | undefined;
+  /**
+   * Remove the legacy builder's intermediate containers even when the build fails (forcerm;
+   * the daemon keeps a failed step's container otherwise). Not in the docker CLI's defaults.
+   */
+  forceRemove?: boolean | undefined;
   /** 'buildkit' sends version=2 and decodes BuildKit's progress; 'legacy' version=1; default: the daemon's choice. */
   builder?: 'legacy' | 'buildkit' | undefined;
   /** Credentials per registry for the base images (X-Registry-Config, base64url JSON; never logged). */
@@ -119,6 +124,7 @@ export async function buildImage(
     networkmode: options.networkMode,
     nocache: options.noCache,
     pull: options.pull,
+    forcerm: options.forceRemove,
     version: options.builder === 'buildkit' ? '2' : options.builder === 'legacy' ? '1' : undefined,
   };
   const headers: Record<string, string> = { 'Content-Type': 'application/x-tar' };
@@ -224,7 +230,7 @@ function validate(o: BuildImageOptions): void {
     const v = o[k];
     if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string'))) throw bad(k, v);
   }
-  for (const k of ['noCache', 'pull'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(k, o[k]);
+  for (const k of ['noCache', 'pull', 'forceRemove'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(k, o[k]);
   if (o.builder !== undefined && o.builder !== 'legacy' && o.builder !== 'buildkit') throw bad('builder', o.builder);
   if (o.registryConfig !== undefined && (typeof o.registryConfig !== 'object' || o.registryConfig === null)) throw bad('registryConfig', '[object]');
 }
