@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithEngine } from '@dockline/tool-testkit';
@@ -111,6 +112,7 @@ describeWithEngine('files (container archives)', (engine) => {
     // The daemon itself answers 200 to this one and extracts nothing.
     await expect(docker.putArchive(id, '/tmp', Buffer.from('not a tar\n'))).rejects.toBeInstanceOf(InvalidParameterError);
     await expect(docker.putArchive(id, '/tmp', tarOfJunk())).rejects.toThrow(/not a tar archive/);
+    await expect(docker.putArchive(id, '/tmp', Readable.from([Buffer.alloc(2048, 0x41)]))).rejects.toThrow(/not a tar archive/);
     await expect(docker.putArchive(id, '/tmp', 'text' as unknown as Uint8Array)).rejects.toBeInstanceOf(InvalidParameterError);
     await expect(docker.putArchive(id, '', Buffer.alloc(1024))).rejects.toBeInstanceOf(InvalidParameterError);
   });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { NotATarError, checkedTar, tarHeaderProblem } from './tar-check.js';
+import { NotATarError, checkedTar, peekHead, tarHeaderProblem } from './tar-check.js';
 
 async function tarBytes(): Promise<Buffer> {
   const p = pack();
@@ -47,5 +47,39 @@ describe('checkedTar', () => {
     await expect(run()).rejects.toBeInstanceOf(NotATarError);
     expect(seen).toEqual([]);
     await expect(drain(checkedTar(Readable.from([Buffer.from('short')])))).rejects.toThrow(/5 bytes long/);
+  });
+});
+
+describe('peekHead', () => {
+  it('puts the head back: the stream then reads whole, in object mode and byte mode', async () => {
+    const tar = await tarBytes();
+    const objectMode = Readable.from([tar.subarray(0, 100), tar.subarray(100, 600), tar.subarray(600)]);
+    const a = await peekHead(objectMode);
+    expect(a.ended).toBe(false);
+    expect(a.head.length).toBeGreaterThanOrEqual(512);
+    expect((await drain(objectMode)).equals(tar)).toBe(true);
+
+    const byteMode = new Readable({ read() {} });
+    byteMode.push(tar.subarray(0, 300));
+    setTimeout(() => {
+      byteMode.push(tar.subarray(300));
+      byteMode.push(null);
+    }, 5);
+    const b = await peekHead(byteMode);
+    expect(b.ended).toBe(false);
+    expect((await drain(byteMode)).equals(tar)).toBe(true);
+  });
+
+  it('reports a stream shorter than a block as ended, with all its bytes', async () => {
+    const r = Readable.from([Buffer.from('abc'), Buffer.from('de')]);
+    const { head, ended } = await peekHead(r);
+    expect(ended).toBe(true);
+    expect(head.toString()).toBe('abcde');
+  });
+
+  it('rejects when the stream errors before the head is read', async () => {
+    const r = new Readable({ read() {} });
+    setTimeout(() => r.destroy(new Error('disk on fire')), 5);
+    await expect(peekHead(r)).rejects.toThrow(/disk on fire/);
   });
 });

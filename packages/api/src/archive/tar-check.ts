@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * A cheap look at the first 512 bytes of an upload: is it a tar (or a compressed stream the
  * daemon decompresses)? The daemon answers 200 to a short body that is not a tar at all
@@ -75,6 +77,64 @@ export async function* checkedTar(source: AsyncIterable<Uint8Array | string>): A
     if (problem !== undefined) throw new NotATarError(problem);
     if (head.length > 0) yield head;
   }
+}
+
+/**
+ * Reads the first 512 bytes of a Readable (or all of it, if shorter) and puts them back, so
+ * the stream itself can then be sent as it is: no wrapper between it and the socket.
+ * Resolves to those bytes and whether the stream had ended (then they are the whole body).
+ */
+export async function peekHead(r: Readable): Promise<{ head: Buffer; ended: boolean }> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  let ended = false;
+  while (bytes < BLOCK) {
+    const chunk = r.read() as Buffer | string | null;
+    if (chunk !== null) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      parts.push(buf);
+      bytes += buf.length;
+      continue;
+    }
+    if (r.readableEnded) {
+      ended = true;
+      break;
+    }
+    if (r.destroyed) throw (r.errored as Error | null) ?? new Error('the tar stream was destroyed before it was read');
+    const outcome = await new Promise<'more' | 'end'>((resolve, reject) => {
+      const done = (what: 'more' | 'end'): void => {
+        r.off('readable', onReadable);
+        r.off('end', onEnd);
+        r.off('error', onError);
+        r.off('close', onClose);
+        resolve(what);
+      };
+      const onReadable = (): void => done('more');
+      const onEnd = (): void => done('end');
+      const onClose = (): void => done('end');
+      const onError = (err: Error): void => {
+        r.off('readable', onReadable);
+        r.off('end', onEnd);
+        r.off('close', onClose);
+        reject(err);
+      };
+      r.on('readable', onReadable);
+      r.on('end', onEnd);
+      r.on('error', onError);
+      r.on('close', onClose);
+    });
+    if (outcome === 'end') {
+      ended = true;
+      break;
+    }
+  }
+  const head = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+  if (!ended) {
+    // An object-mode stream (Readable.from(buffers)) takes the chunks back one by one.
+    if (r.readableObjectMode) for (let i = parts.length - 1; i >= 0; i--) r.unshift(parts[i]);
+    else r.unshift(head);
+  }
+  return { head, ended };
 }
 
 export function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {

@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, ProtocolError, ServerError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
-import { NotATarError, checkedTar, isAsyncIterable, tarHeaderProblem } from '../archive/tar-check.js';
+import { NotATarError, checkedTar, isAsyncIterable, peekHead, tarHeaderProblem } from '../archive/tar-check.js';
 
 /** What the daemon says about a path in a container (X-Docker-Container-Path-Stat). */
 export interface PathStat {
@@ -104,11 +104,25 @@ export async function putArchive(
   call?: CallOptions,
 ): Promise<void> {
   checkPath('putArchive', containerPath);
-  let body: Uint8Array | AsyncIterable<Uint8Array>;
+  let body: Uint8Array | Readable | AsyncIterable<Uint8Array>;
   if (tar instanceof Uint8Array) {
     const problem = tarHeaderProblem(tar);
     if (problem !== undefined) throw notATar(problem);
     body = tar;
+  } else if (tar instanceof Readable) {
+    // Peeked and put back: the stream itself goes to the socket, with its backpressure.
+    let peeked;
+    try {
+      peeked = await peekHead(tar);
+    } catch (err) {
+      throw new InvalidParameterError(`putArchive: reading the tar stream failed: ${(err as Error)?.message ?? String(err)}`, { operation: 'PutContainerArchive', cause: err });
+    }
+    const problem = tarHeaderProblem(peeked.head);
+    if (problem !== undefined) {
+      tar.destroy();
+      throw notATar(problem);
+    }
+    body = peeked.ended ? peeked.head : tar;
   } else if (isAsyncIterable(tar)) {
     body = checkedTar(tar);
   } else {
