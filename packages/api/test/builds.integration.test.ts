@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithEngine } from '@dockline/tool-testkit';
-import { InvalidParameterError } from '@dockline/core';
+import { AbortError, InvalidParameterError } from '@dockline/core';
 import type { DockerClient } from '../src/client.js';
 import { BuildError } from '../src/build/build-error.js';
 import type { BuildProgressEvent } from '../src/operations/image-build.js';
@@ -160,6 +160,15 @@ describeWithEngine('builds', (engine) => {
       expect(copied).toHaveLength(builder === 'legacy' ? 0 : 1);
     });
   }
+
+  it('aborting a build mid-way rejects with AbortError', async () => {
+    const ctx = context({ Dockerfile: 'FROM busybox:local\nRUN sleep 20\n', 'big.bin': 'x'.repeat(4 * 1024 * 1024) });
+    const controller = new AbortController();
+    const err = await docker
+      .buildImage(ctx, { ...base, tags: [tag('abort')], builder: 'buildkit' }, { signal: controller.signal, onProgress: () => controller.abort() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+  });
 
   it('bad input: a missing context directory, a missing Dockerfile, bad options are InvalidParameterErrors', async () => {
     await expect(docker.buildImage(path.join(dir, 'no-such-dir'))).rejects.toBeInstanceOf(InvalidParameterError);

@@ -176,7 +176,13 @@ async function walk(tar: Pack, root: string, relDir: string, filter: ContextFilt
   }
 }
 
+/** The request ended early (aborted, daemon error): stop walking rather than wait on a closed tar. */
+function checkOpen(tar: Pack): void {
+  if (tar.destroyed) throw new Error('the build context tar was closed before it was complete');
+}
+
 function addBuffer(tar: Pack, header: Headers, data: Buffer | undefined): Promise<void> {
+  checkOpen(tar);
   return new Promise((resolve, reject) => {
     const h: Headers = { uid: 0, gid: 0, uname: '', gname: '', ...header };
     const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
@@ -187,6 +193,7 @@ function addBuffer(tar: Pack, header: Headers, data: Buffer | undefined): Promis
 
 /** Streams a file into an entry, waiting for the tar's reader when it falls behind. */
 async function addFile(tar: Pack, header: Headers, abs: string): Promise<void> {
+  checkOpen(tar);
   const done = new Promise<void>((resolve, reject) => {
     const entry = tar.entry({ uid: 0, gid: 0, uname: '', gname: '', type: 'file', ...header }, (err) => (err ? reject(err) : resolve()));
     const src = createReadStream(abs, { highWaterMark: 256 * 1024 });
@@ -196,6 +203,13 @@ async function addFile(tar: Pack, header: Headers, abs: string): Promise<void> {
       reject(err);
     };
     src.on('error', fail);
+    // The tar closed under us (request aborted): release the file rather than wait for a drain.
+    entry.once('close', () => {
+      if (!src.readableEnded) {
+        src.destroy();
+        reject(new Error('the build context tar was closed before it was complete'));
+      }
+    });
     src.on('data', (chunk) => {
       if (!entry.write(chunk)) {
         src.pause();
