@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
-import { createClient } from '@dockline/api';
+import { createClient } from '../src/index.js';
 
 const socketPath = process.env.DOCKLINE_RSS_SOCKET;
 if (!socketPath) throw new Error('DOCKLINE_RSS_SOCKET is not set');

@@ -37,6 +37,13 @@ const DOCKERODE = 'dockerode';
 const BUILD_TAG = 'dockline-bench-build:latest';
 const CHUNK = MiB;
 
+/** What bounds the CPU ratios, measured outside the bench (see BENCHMARKS.md). */
+const NOTES = [
+  "putArchive: most of the client CPU is the kernel's (writing the bytes to the socket), the same for both clients, which bounds the CPU ratio near 1x: in a separate run of 6 puts of 64 MiB each, user CPU was 75–79 ms for dockline and 70–87 ms for dockerode, system CPU about 100 ms for both, and a Buffer body (no stream) took 10–27 ms of user CPU.",
+  "getArchive: dockline reads the body through undici; in a separate run of 4 gets of 64 MiB, its CPU (164–225 ms) was within the noise of raw undici's (186–216 ms), so the 0.6x target is below what the HTTP client underneath spends.",
+  "buildImage: dockerode's gzip of the context is most of its CPU; dockline sends a plain tar.",
+];
+
 function table(samples: Samples, caption: string): ReportTable {
   const dr = samples.get(DOCKERODE)!;
   const drRate = medianOf(dr, mibPerSecond);
@@ -174,7 +181,7 @@ export const archiveWorkload: Workload = {
           `throughput is payload bytes (the tar, the context files) per wall second; CPU is this process's user+system.`,
         tables: [table(putSamples, 'putArchive'), table(getSamples, 'getArchive'), table(buildSamples, 'buildImage (context upload)')],
         checks: [...checks(putSamples, 'archive put'), ...checks(getSamples, 'archive get'), ...checks(buildSamples, 'build context upload')],
-        notes: [],
+        notes: NOTES,
       };
     } finally {
       await dl.close();
