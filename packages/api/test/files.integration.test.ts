@@ -108,13 +108,14 @@ describeWithEngine('files (container archives)', (engine) => {
     await expect(docker.putArchive(id, '/no/such/dir', tarOf([{ name: 'x', body: Buffer.from('x') }]))).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('a body that is not a tar is an InvalidParameterError, whatever its form', async () => {
+  it('a body that is not a tar (or bad options) is an InvalidParameterError, whatever its form', async () => {
     // The daemon itself answers 200 to this one and extracts nothing.
     await expect(docker.putArchive(id, '/tmp', Buffer.from('not a tar\n'))).rejects.toBeInstanceOf(InvalidParameterError);
     await expect(docker.putArchive(id, '/tmp', tarOfJunk())).rejects.toThrow(/not a tar archive/);
     await expect(docker.putArchive(id, '/tmp', Readable.from([Buffer.alloc(2048, 0x41)]))).rejects.toThrow(/not a tar archive/);
     await expect(docker.putArchive(id, '/tmp', 'text' as unknown as Uint8Array)).rejects.toBeInstanceOf(InvalidParameterError);
     await expect(docker.putArchive(id, '', Buffer.alloc(1024))).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(docker.putArchive(id, '/tmp', Buffer.alloc(1024), { copyUIDGID: 'yes' as unknown as boolean })).rejects.toThrow(/putArchive: copyUIDGID must be a boolean, got "yes"/);
   });
 
   it('200 MiB streams in and out with the client RSS growing by less than 64 MiB (child process)', async () => {

@@ -104,6 +104,12 @@ export async function putArchive(
   call?: CallOptions,
 ): Promise<void> {
   checkPath('putArchive', containerPath);
+  for (const k of ['noOverwriteDirNonDir', 'copyUIDGID'] as const) {
+    const v = options[k];
+    if (v !== undefined && typeof v !== 'boolean') {
+      throw new InvalidParameterError(`putArchive: ${k} must be a boolean, got ${JSON.stringify(v)}`, { operation: 'PutContainerArchive' });
+    }
+  }
   let body: Uint8Array | Readable | AsyncIterable<Uint8Array>;
   if (tar instanceof Uint8Array) {
     const problem = tarHeaderProblem(tar);
