@@ -96,12 +96,14 @@ export async function buildImage(
   validate(options);
   const { onProgress, ...callOptions } = call;
   let body: AsyncIterable<Uint8Array> | Readable;
+  let packed: { destroy(): void } | undefined;
   let dockerfile = options.dockerfile;
   if (typeof context === 'string') {
     try {
-      const packed = await packContext(context, options.dockerfile);
-      body = packed.tar;
-      dockerfile = packed.dockerfile;
+      const p = await packContext(context, options.dockerfile);
+      body = p.tar;
+      packed = p.tar as unknown as { destroy(): void };
+      dockerfile = p.dockerfile;
     } catch (err) {
       if (err instanceof ContextError) {
         throw new InvalidParameterError(`buildImage: ${err.message} (option ${err.option})`, { operation: 'ImageBuild', cause: err });
@@ -142,6 +144,8 @@ export async function buildImage(
     }
   } catch (err) {
     stream?.destroy();
+    // A request that failed before reading the whole context: stop packing (closes its files).
+    packed?.destroy();
     if (call.signal?.aborted && !(err instanceof AbortError)) throw new AbortError('buildImage aborted', { operation: 'ImageBuild', cause: call.signal.reason });
     // A 500 before the stream began (a Dockerfile missing from a tar context, a context that
     // is not a tar for the legacy builder...) is a failed build too.
