@@ -3,6 +3,7 @@ import { AbortError, InvalidParameterError, ProtocolError, ServerError, decodeJs
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 import { BuildError, type BuildErrorStep } from '../build/build-error.js';
+import { pullMessageError } from '../streams/pull-progress.js';
 import { decodeStatusResponse, type BuildKitEvent } from '../build/buildkit-status.js';
 import { ContextError, packContext } from '../build/context.js';
 import type { RegistryAuth } from './registry-auth.js';
@@ -178,8 +179,10 @@ class BuildState {
   }
 
   take(msg: BuildMessage): BuildProgressEvent[] {
-    if (msg.errorDetail !== undefined || msg.error !== undefined) {
-      const text = redactText(msg.errorDetail?.message || msg.error || 'unknown error (the daemon sent an empty error line)');
+    // The same rule for error lines as pullImage's.
+    const error = pullMessageError(msg);
+    if (error !== undefined) {
+      const text = redactText(error);
       const step = this.#lastFailed ?? (this.#lastStep !== undefined ? { name: this.#lastStep } : undefined);
       const where = step ? ` at ${step.name}` : '';
       throw new BuildError(`build failed${where}: ${text}`, { operation: 'ImageBuild', daemonMessage: text, step, builder: this.#builder ?? (this.#vertexes.size > 0 ? 'buildkit' : 'legacy') });
