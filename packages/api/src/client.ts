@@ -105,6 +105,11 @@ import { commitContainer, type CommitContainerOptions, type CommitContainerResul
 import { events, type EventStream, type EventsOptions } from './operations/system-events.js';
 import type { TarInput } from './streams/binary-body.js';
 import type { Readable } from 'node:stream';
+import { buildImage, type BuildContext, type BuildImageCallOptions, type BuildImageOptions, type BuildImageResult } from './operations/image-build.js';
+import { getArchive, putArchive, statPath, type GetArchiveResult, type PathStat, type PutArchiveOptions } from './operations/container-archive.js';
+
+/** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 export interface DockerClientInit {
   pipeline: Pipeline;
@@ -549,6 +554,34 @@ export class DockerClient implements ClientContext {
   /** DELETE /configs/{id} */
   removeConfig(id: string, callOptions?: CallOptions): Promise<RemoveConfigResult> {
     return removeConfig(this, id, callOptions);
+  }
+
+  // Files (container archives) -------------------------------------------------------
+
+  /** HEAD /containers/{id}/archive: name, size, mode, mtime and linkTarget of a path. Missing path: NotFoundError. */
+  statPath(id: string, path: string, callOptions?: CallOptions): Promise<PathStat> {
+    return statPath(this, id, path, callOptions);
+  }
+
+  /** GET /containers/{id}/archive: a streamed tar of `path` and its stat. Missing path: NotFoundError. */
+  getArchive(id: string, path: string, callOptions?: CallOptions): Promise<GetArchiveResult> {
+    return getArchive(this, id, path, callOptions);
+  }
+
+  /** PUT /containers/{id}/archive: extract a tar (streamed, checked to be a tar) into the directory `path`. */
+  putArchive(id: string, path: string, tar: TarInput, options?: PutArchiveOptions, callOptions?: CallOptions): Promise<void> {
+    return putArchive(this, id, path, tar, options, callOptions);
+  }
+
+  // Builds ------------------------------------------------------------------------------
+
+  /**
+   * POST /build: build from a directory (packed honouring .dockerignore, streamed) or a tar
+   * stream -> `{ id }`. `onProgress` gets legacy `stream` lines or BuildKit's decoded
+   * vertex/log/warning events; a failing step rejects with BuildError.
+   */
+  buildImage(context: BuildContext, options?: BuildImageOptions, callOptions?: BuildImageCallOptions): Promise<BuildImageResult> {
+    return buildImage(this, context, options, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

@@ -71,6 +71,24 @@ export type { PruneImagesOptions, PruneImagesResult } from './operations/image-p
 export type { CommitContainerOptions, CommitContainerResult } from './operations/container-commit.js';
 export type { EventsOptions, EventMessage, EventStream } from './operations/system-events.js';
 export type { TarInput } from './streams/binary-body.js';
+export {
+  FILE_MODE_DIR,
+  FILE_MODE_SYMLINK,
+  type GetArchiveResult,
+  type PathStat,
+  type PutArchiveOptions,
+} from './operations/container-archive.js';
+export type {
+  BuildContext,
+  BuildImageCallOptions,
+  BuildImageOptions,
+  BuildImageResult,
+  BuildProgressEvent,
+  BuildStatusEvent,
+  BuildStreamEvent,
+} from './operations/image-build.js';
+export type { BuildKitEvent, BuildLogEvent, BuildVertexEvent, BuildVertexStatusEvent, BuildWarningEvent } from './build/buildkit-status.js';
+export { BuildError, type BuildErrorOptions, type BuildErrorStep } from './build/build-error.js';
 export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
 export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
 export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';

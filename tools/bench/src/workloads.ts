@@ -1,4 +1,5 @@
 // The workloads, in the order they run.
+import { archiveWorkload } from './archive.ts';
 import { demuxWorkload } from './demux.ts';
 import { execWorkload } from './exec.ts';
 import { inspectListWorkload } from './inspect-list.ts';
@@ -8,4 +9,4 @@ import { rssWorkload } from './rss.ts';
 import { sshWorkload } from './ssh.ts';
 import type { Workload } from './workload.ts';
 
-export const WORKLOADS: readonly Workload[] = [pingWorkload, inspectListWorkload, logsWorkload, demuxWorkload, rssWorkload, sshWorkload, execWorkload];
+export const WORKLOADS: readonly Workload[] = [pingWorkload, inspectListWorkload, logsWorkload, demuxWorkload, rssWorkload, sshWorkload, execWorkload, archiveWorkload];
