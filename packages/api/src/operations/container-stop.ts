@@ -1,5 +1,6 @@
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
+import { graceDeadlineMs } from './grace-deadline.js';
 
 export interface StopContainerOptions {
   /**
@@ -13,9 +14,6 @@ export interface StopContainerResult {
   /** The daemon answered 304: the container was not running. */
   alreadyStopped: boolean;
 }
-
-/** The daemon's grace period when the container sets none. */
-const DEFAULT_STOP_TIMEOUT_S = 10;
 
 /**
  * POST /containers/{id}/stop. A stop may legitimately take `timeout` seconds, so unless the
@@ -33,11 +31,7 @@ export async function stopContainer(
   if (t !== undefined && (!Number.isInteger(t) || t < -1)) {
     throw new TypeError(`dockline: stopContainer timeout must be a whole number of seconds (-1: wait forever), got ${String(t)}`);
   }
-  let timeoutMs = call.timeoutMs;
-  if (timeoutMs === undefined && defaultTimeoutMs > 0 && Number.isFinite(defaultTimeoutMs)) {
-    // -1 waits forever for the process to exit: no deadline then.
-    timeoutMs = t === -1 ? 0 : defaultTimeoutMs + (t ?? DEFAULT_STOP_TIMEOUT_S) * 1000;
-  }
+  const timeoutMs = graceDeadlineMs(call, defaultTimeoutMs, t);
   const res = await ctx.call('ContainerStop', { path: { id }, query: { t } }, { ...call, timeoutMs });
   return { alreadyStopped: res.statusCode === 304 };
 }
