@@ -1,6 +1,7 @@
-import { InvalidParameterError } from '@dockline/core';
+import { InvalidParameterError, ServerError, UnauthorizedError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
+import { pullErrorClass } from '../streams/pull-progress.js';
 import type { RegistryAuth } from './registry-auth.js';
 
 export interface CheckAuthResult {
@@ -12,8 +13,9 @@ export interface CheckAuthResult {
 
 /**
  * POST /auth: the daemon logs in to `auth.serveraddress` (`docker login`). Wrong
- * credentials are an UnauthorizedError (401) carrying the daemon's message; the password
- * is never in an error or a span.
+ * credentials are an UnauthorizedError carrying the daemon's message, also where the
+ * daemon answers them with a 500 (dockerd 20.10: "login attempt to ... failed with status:
+ * 401 Unauthorized"), as pullImage classes registry errors by their words.
  */
 export async function checkAuth(ctx: ClientContext, auth: RegistryAuth, call?: CallOptions): Promise<CheckAuthResult> {
   if (!auth || typeof auth !== 'object') {
@@ -21,7 +23,21 @@ export async function checkAuth(ctx: ClientContext, auth: RegistryAuth, call?: C
   }
   const body: Record<string, string> = {};
   for (const [k, v] of Object.entries(auth)) if (typeof v === 'string' && v !== '') body[k] = v;
-  const res = await ctx.call('SystemAuth', { body }, call);
+  let res;
+  try {
+    res = await ctx.call('SystemAuth', { body }, call);
+  } catch (err) {
+    if (err instanceof ServerError && err.daemonMessage && pullErrorClass(err.daemonMessage) === UnauthorizedError) {
+      throw new UnauthorizedError(err.message, {
+        operation: err.operation,
+        statusCode: err.statusCode,
+        daemonMessage: err.daemonMessage,
+        endpoint: err.endpoint,
+        cause: err,
+      });
+    }
+    throw err;
+  }
   // 204 (no body) is documented too: a success without a status text.
   const out = (res.body ?? {}) as { Status?: string; IdentityToken?: string };
   const result: CheckAuthResult = { Status: out.Status ?? 'Login Succeeded' };
