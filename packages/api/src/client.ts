@@ -2,7 +2,7 @@ import type { DockerRequest, DockerResponse, Pipeline, Transport } from '@dockli
 import type { CallOptions } from './call-options.js';
 import type { ClientContext } from './context.js';
 import type { OperationId } from './generated/operations.js';
-import { buildRequest, resultOf, type OperationParams, type RawParams, type RequestResult } from './request.js';
+import { buildRequest, encodeRequestParams, resultOf, type FullResponse, type RawParams, type RequestParams, type RequestResult } from './request.js';
 import { ping, type PingResult } from './operations/system-ping.js';
 import { version, type VersionResult } from './operations/system-version.js';
 import { info, type InfoResult } from './operations/system-info.js';
@@ -110,22 +110,43 @@ export class DockerClient implements ClientContext {
 
   /**
    * Any Engine API operation by its spec operationId, typed from the spec: for what has no
-   * method of its own (ContainerWait, ContainerKill, SystemEvents, networks, volumes...).
-   * JSON operations resolve to the parsed body, streams to a Readable, hijacked ones to the
-   * raw Duplex.
+   * method of its own. JSON operations resolve to the parsed body, streams to a Readable,
+   * hijacked ones to the raw Duplex. `query.filters` may be an object of string arrays, as
+   * in every method, or the spec's JSON string.
    *
    * @example
-   * const { StatusCode } = await docker.request('ContainerWait', { path: { id } });
+   * const nets = await docker.request('NetworkList', { query: { filters: { name: ['none'] } } });
    */
   async request<Op extends OperationId>(
     operation: Op,
-    ...args: {} extends OperationParams<Op>
-      ? [params?: OperationParams<Op>, options?: CallOptions]
-      : [params: OperationParams<Op>, options?: CallOptions]
+    ...args: {} extends RequestParams<Op>
+      ? [params?: RequestParams<Op>, options?: CallOptions]
+      : [params: RequestParams<Op>, options?: CallOptions]
   ): Promise<RequestResult<Op>> {
     const [params, options] = args;
-    const res = await this.call(operation, params as RawParams | undefined, options);
+    const res = await this.call(operation, encodeRequestParams(params as RawParams | undefined), options);
     return resultOf(res) as RequestResult<Op>;
+  }
+
+  /**
+   * `request()` that also gives the answer's status code and headers (`{ statusCode,
+   * headers, body }`): for what the daemon says in headers (ContainerArchiveInfo's
+   * X-Docker-Container-Path-Stat, ping's Api-Version) or by status (304 from a start or
+   * stop that had nothing to do).
+   *
+   * @example
+   * const { statusCode } = await docker.requestWithResponse('ContainerStart', { path: { id } });
+   * if (statusCode === 304) console.log('was already running');
+   */
+  async requestWithResponse<Op extends OperationId>(
+    operation: Op,
+    ...args: {} extends RequestParams<Op>
+      ? [params?: RequestParams<Op>, options?: CallOptions]
+      : [params: RequestParams<Op>, options?: CallOptions]
+  ): Promise<FullResponse<RequestResult<Op>>> {
+    const [params, options] = args;
+    const res = await this.call(operation, encodeRequestParams(params as RawParams | undefined), options);
+    return { statusCode: res.statusCode, headers: res.headers, body: resultOf(res) as RequestResult<Op> };
   }
 
   /** GET /_ping: the daemon is up; its API version and OS. */

@@ -3,6 +3,7 @@ import { defaultMiddleware, versionNegotiation, type TracingOptions } from '@doc
 import { DockerClient, type DockerClientInit } from './client.js';
 import { resolveConnection, type ConnectionOptions } from './connection/resolve.js';
 import { MAX_API_VERSION } from './generated/operations.js';
+import { clientHeaders, defaultHeaders } from './default-headers.js';
 
 export interface CreateClientOptions extends ConnectionOptions {
   /** Your own transport; wins over host and the environment. */
@@ -20,6 +21,12 @@ export interface CreateClientOptions extends ConnectionOptions {
   tracing?: Omit<TracingOptions, 'serverAddress' | 'networkTransport'> | undefined;
   /** Most pooled connections to the daemon. Default 16. */
   connections?: number | undefined;
+  /**
+   * Headers sent with every request (hijacked attach/exec and the version ping included).
+   * A request's own headers win. Default: `User-Agent: dockline/<version>`, unless you set
+   * a User-Agent here.
+   */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -40,6 +47,8 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
   // Resolving a host may read certificate files or load the SSH package: both async. The
   // client is returned at once; the first call waits for the connection to be resolved.
   const env = options.env ?? process.env;
+  // Checked now, not on the first call: a bad header is the caller's mistake, found at once.
+  const headersLayer = defaultHeaders(clientHeaders(options.headers));
   const apiVersion = options.apiVersion ?? (env.DOCKER_API_VERSION || undefined);
   let description: string | undefined = options.transport ? `${options.transport.endpoint} (from the transport option)` : undefined;
   const resolved = options.transport
@@ -67,6 +76,8 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
     // dial-stdio over SSH runs one remote session per connection, and sshd's MaxSessions
     // defaults to 10: stay under it.
     const connections = options.connections ?? (transport.kind === 'ssh' ? 8 : undefined);
+    // Innermost, so what inner layers send (the version ping) carries the headers too.
+    middleware = [...middleware, headersLayer];
     return { pipeline: createPipeline({ transport, middleware, connections }), negotiated };
   });
   // Keep an early failure (bad DOCKER_HOST) from being an unhandled rejection before first use.

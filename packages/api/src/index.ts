@@ -34,7 +34,7 @@ export type { StreamOptions } from './streams/stream-options.js';
 export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
 export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
 export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';
-export type { RequestResult, OperationId, OperationParams, OperationResult } from './request.js';
+export type { RequestResult, RequestParams, FullResponse, OperationId, OperationParams, OperationResult } from './request.js';
 export { operations, MAX_API_VERSION } from './generated/operations.js';
 export type { components, paths } from './generated/engine-api.js';
 export {
@@ -87,3 +87,4 @@ export type { RemoveVolumeOptions, RemoveVolumeResult } from './operations/volum
 export type { PruneVolumesOptions, PruneVolumesResult } from './operations/volume-prune.js';
 export type { SystemDfOptions, SystemDfResult } from './operations/system-df.js';
 export type { CheckAuthResult } from './operations/system-auth.js';
+export { PACKAGE_VERSION, DEFAULT_USER_AGENT } from './version.js';
