@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithEngine } from '@dockline/tool-testkit';
-import { ConflictError, DockerError, InvalidParameterError, NotFoundError, ServerError } from '@dockline/core';
+import { ConflictError, DockerError, InvalidParameterError, NotFoundError, ServerError, TimeoutError } from '@dockline/core';
 import type { DockerClient } from '../src/client.js';
 import { Collector, LABEL, engineClient, removeAll, uniqueName } from './helpers.js';
 
@@ -96,12 +96,15 @@ describeWithEngine('container lifecycle', (engine) => {
       await expect(docker.waitContainer('x', { condition: 'soon' })).rejects.toBeInstanceOf(InvalidParameterError);
     });
 
-    it('aborting a wait rejects it with AbortError', async () => {
+    it('aborting a wait rejects it with AbortError; timeoutMs with TimeoutError', async () => {
       const id = await startSleeper();
       const controller = new AbortController();
       const wait = docker.waitContainer(id, {}, { signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
       await expect(wait).rejects.toMatchObject({ name: 'AbortError' });
+      // A per-call timeoutMs bounds the whole wait (not only the response head).
+      await expect(docker.waitContainer(id, {}, { timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+      expect((await docker.inspectContainer(id)).State?.Running).toBe(true);
     });
   });
 

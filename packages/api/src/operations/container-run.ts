@@ -29,6 +29,10 @@ export interface RunResult {
  * never missed (moby registers the waiter before it answers); start; settle once the
  * container exited and its output was written. dockerode's run sent the wait after the
  * start (its issue #582).
+ *
+ * `signal` aborts the whole run; `timeoutMs` bounds each step's answer (create, start,
+ * the attach's and the wait's response heads, the removal), not how long the container
+ * runs.
  */
 export async function run(ctx: ClientContext, options: RunOptions, streams?: StreamOptions, call: CallOptions = {}): Promise<RunResult> {
   const { Id: id } = await createContainer(ctx, options, call);

@@ -23,15 +23,28 @@ export type WaitContainerResult = components['schemas']['ContainerWaitResponse']
 const MAX_WAIT_BODY_BYTES = 64 * 1024;
 const CONDITIONS: readonly string[] = ['not-running', 'next-exit', 'removed'];
 
-/** POST /containers/{id}/wait: settles when the container reached `condition`. */
+/**
+ * POST /containers/{id}/wait: settles when the container reached `condition`. Long-running:
+ * no deadline unless the call gives `timeoutMs` (then a TimeoutError), or abort it.
+ */
 export async function waitContainer(
   ctx: ClientContext,
   id: string,
   options: WaitContainerOptions = {},
   call: CallOptions = {},
 ): Promise<WaitContainerResult> {
-  const { result } = await beginWait(ctx, id, options, call, 'waitContainer');
-  return result;
+  const condition = checkCondition(options.condition, 'waitContainer');
+  // A JSON answer (not beginWait's stream): a `timeoutMs` then bounds the whole wait, not
+  // just the response head.
+  const res = await ctx.call('ContainerWait', { path: { id }, query: { condition } }, call);
+  return waitResult(res.body, JSON.stringify(res.body ?? null), endpointOf(ctx));
+}
+
+function checkCondition(condition: WaitCondition | undefined, method: string): WaitCondition | undefined {
+  if (condition !== undefined && !CONDITIONS.includes(condition)) {
+    throw new InvalidParameterError(`dockline: ${method} condition must be one of ${CONDITIONS.join(', ')}, got ${JSON.stringify(condition)}`);
+  }
+  return condition;
 }
 
 /**
@@ -47,10 +60,7 @@ export async function beginWait(
   call: CallOptions,
   method: string,
 ): Promise<{ result: Promise<WaitContainerResult> }> {
-  const condition = options.condition;
-  if (condition !== undefined && !CONDITIONS.includes(condition)) {
-    throw new InvalidParameterError(`dockline: ${method} condition must be one of ${CONDITIONS.join(', ')}, got ${JSON.stringify(condition)}`);
-  }
+  const condition = checkCondition(options.condition, method);
   const res = await ctx.call('ContainerWait', { path: { id }, query: { condition } }, call, { response: 'stream' });
   const result = readWaitBody(res.stream!, { operation: 'ContainerWait', endpoint: endpointOf(ctx), signal: call.signal });
   // The caller may not await it before something else fails (run); it is still observed there.
@@ -92,13 +102,17 @@ async function readWaitBody(
       cause: err,
     });
   }
+  return waitResult(parsed, text, ctx.endpoint);
+}
+
+/** The daemon's answer as the spec types it: "Error": null (sent on success) left out. */
+function waitResult(parsed: unknown, text: string, endpoint: string): WaitContainerResult {
   const body = parsed as { StatusCode?: unknown; Error?: { Message?: string } | null } | null;
   if (!body || typeof body.StatusCode !== 'number') {
-    throw new ProtocolError(`${ctx.operation}: the wait answer from ${ctx.endpoint} has no StatusCode: ${JSON.stringify(text.slice(0, 200))}`, {
-      operation: ctx.operation,
-      endpoint: ctx.endpoint,
+    throw new ProtocolError(`ContainerWait: the wait answer from ${endpoint} has no StatusCode: ${JSON.stringify(text.slice(0, 200))}`, {
+      operation: 'ContainerWait',
+      endpoint,
     });
   }
-  // The daemon sends "Error": null on success: absent then, as the spec's type says.
   return body.Error ? { StatusCode: body.StatusCode, Error: body.Error } : { StatusCode: body.StatusCode };
 }
