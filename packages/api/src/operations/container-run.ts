@@ -44,7 +44,8 @@ export async function run(ctx: ClientContext, options: RunOptions, streams?: Str
   let failed = true;
   try {
     let session: Promise<void> | undefined;
-    if (streams) {
+    // No stream given (`{}`): nothing would be read or written, so no attach.
+    if (streams && (streams.stdin || streams.stdout || streams.stderr)) {
       const tty = streams.rawTerminal ?? options.config.Tty === true;
       ({ session } = await openAttach(ctx, id, {}, streams, tty, longCall));
       session.catch(() => undefined);
