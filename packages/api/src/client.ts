@@ -2,7 +2,7 @@ import type { DockerRequest, DockerResponse, Pipeline, Transport } from '@dockli
 import type { CallOptions } from './call-options.js';
 import type { ClientContext } from './context.js';
 import type { OperationId } from './generated/operations.js';
-import { buildRequest, resultOf, type OperationParams, type RawParams, type RequestResult } from './request.js';
+import { buildRequest, encodeRequestParams, resultOf, type FullResponse, type RawParams, type RequestParams, type RequestResult } from './request.js';
 import { ping, type PingResult } from './operations/system-ping.js';
 import { version, type VersionResult } from './operations/system-version.js';
 import { detectEngine, type EngineIdentity } from './operations/system-engine.js';
@@ -107,9 +107,25 @@ import type { TarInput } from './streams/binary-body.js';
 import type { Readable } from 'node:stream';
 import { buildImage, type BuildContext, type BuildImageCallOptions, type BuildImageOptions, type BuildImageResult } from './operations/image-build.js';
 import { getArchive, putArchive, statPath, type GetArchiveResult, type PathStat, type PutArchiveOptions } from './operations/container-archive.js';
-
-/** The kubelet's runtime request timeout (2 min): the timeout middleware's default too. */
-const DEFAULT_TIMEOUT_MS = 120_000;
+// Lifecycle, run, volumes, system (issue #15)
+import { waitContainer, type WaitContainerOptions, type WaitContainerResult } from './operations/container-wait.js';
+import { killContainer, type KillContainerOptions, type KillContainerResult } from './operations/container-kill.js';
+import { restartContainer, type RestartContainerOptions, type RestartContainerResult } from './operations/container-restart.js';
+import { pauseContainer, unpauseContainer, type PauseContainerResult } from './operations/container-pause.js';
+import { renameContainer, type RenameContainerResult } from './operations/container-rename.js';
+import { topContainer, type TopContainerOptions, type TopContainerResult } from './operations/container-top.js';
+import { containerChanges, type ContainerChangesResult } from './operations/container-changes.js';
+import { exportContainer } from './operations/container-export.js';
+import { pruneContainers, type PruneContainersOptions, type PruneContainersResult } from './operations/container-prune.js';
+import { run, type RunOptions, type RunResult } from './operations/container-run.js';
+import { createVolume, type Volume, type VolumeCreateConfig } from './operations/volume-create.js';
+import { inspectVolume } from './operations/volume-inspect.js';
+import { listVolumes, type ListVolumesOptions, type ListVolumesResult } from './operations/volume-list.js';
+import { removeVolume, type RemoveVolumeOptions, type RemoveVolumeResult } from './operations/volume-remove.js';
+import { pruneVolumes, type PruneVolumesOptions, type PruneVolumesResult } from './operations/volume-prune.js';
+import { systemDf, type SystemDfOptions, type SystemDfResult } from './operations/system-df.js';
+import { checkAuth, type CheckAuthResult } from './operations/system-auth.js';
+import type { RegistryAuth } from './operations/registry-auth.js';
 
 export interface DockerClientInit {
   pipeline: Pipeline;
@@ -163,21 +179,21 @@ export class DockerClient implements ClientContext {
 
   /**
    * Any Engine API operation by its spec operationId, typed from the spec: for what has no
-   * method of its own (ContainerWait, ContainerKill, SystemEvents, networks, volumes...).
-   * JSON operations resolve to the parsed body, streams to a Readable, hijacked ones to the
-   * raw Duplex.
+   * method of its own. JSON operations resolve to the parsed body, streams to a Readable,
+   * hijacked ones to the raw Duplex. `query.filters` may be an object of string arrays, as
+   * in every method, or the spec's JSON string.
    *
    * @example
-   * const { StatusCode } = await docker.request('ContainerWait', { path: { id } });
+   * const nets = await docker.request('NetworkList', { query: { filters: { name: ['none'] } } });
    */
   async request<Op extends OperationId>(
     operation: Op,
-    ...args: {} extends OperationParams<Op>
-      ? [params?: OperationParams<Op>, options?: CallOptions]
-      : [params: OperationParams<Op>, options?: CallOptions]
+    ...args: {} extends RequestParams<Op>
+      ? [params?: RequestParams<Op>, options?: CallOptions]
+      : [params: RequestParams<Op>, options?: CallOptions]
   ): Promise<RequestResult<Op>> {
     const [params, options] = args;
-    const res = await this.call(operation, params as RawParams | undefined, options);
+    const res = await this.call(operation, encodeRequestParams(params as RawParams | undefined), options);
     return resultOf(res) as RequestResult<Op>;
   }
 
@@ -187,6 +203,27 @@ export class DockerClient implements ClientContext {
    */
   detectEngine(options?: CallOptions): Promise<EngineIdentity> {
     return detectEngine(this, options);
+  }
+
+  /**
+   * `request()` that also gives the answer's status code and headers (`{ statusCode,
+   * headers, body }`): for what the daemon says in headers (ContainerArchiveInfo's
+   * X-Docker-Container-Path-Stat, ping's Api-Version) or by status (304 from a start or
+   * stop that had nothing to do).
+   *
+   * @example
+   * const { statusCode } = await docker.requestWithResponse('ContainerStart', { path: { id } });
+   * if (statusCode === 304) console.log('was already running');
+   */
+  async requestWithResponse<Op extends OperationId>(
+    operation: Op,
+    ...args: {} extends RequestParams<Op>
+      ? [params?: RequestParams<Op>, options?: CallOptions]
+      : [params: RequestParams<Op>, options?: CallOptions]
+  ): Promise<FullResponse<RequestResult<Op>>> {
+    const [params, options] = args;
+    const res = await this.call(operation, encodeRequestParams(params as RawParams | undefined), options);
+    return { statusCode: res.statusCode, headers: res.headers, body: resultOf(res) as RequestResult<Op> };
   }
 
   /** GET /_ping: the daemon is up; its API version and OS. */
@@ -582,6 +619,105 @@ export class DockerClient implements ClientContext {
    */
   buildImage(context: BuildContext, options?: BuildImageOptions, callOptions?: BuildImageCallOptions): Promise<BuildImageResult> {
     return buildImage(this, context, options, callOptions);
+  }
+
+  // Lifecycle, run, volumes, system (issue #15) -------------------------------------------
+
+  /**
+   * POST /containers/{id}/wait -> `{ StatusCode, Error? }` once the container reached
+   * `condition` (default `not-running`; `next-exit` to wait before a start).
+   */
+  waitContainer(id: string, options?: WaitContainerOptions, callOptions?: CallOptions): Promise<WaitContainerResult> {
+    return waitContainer(this, id, options, callOptions);
+  }
+
+  /** POST /containers/{id}/kill: send `signal` (default SIGKILL). Not running: ConflictError. */
+  killContainer(id: string, options?: KillContainerOptions, callOptions?: CallOptions): Promise<KillContainerResult> {
+    return killContainer(this, id, options, callOptions);
+  }
+
+  /** POST /containers/{id}/restart: stop (grace `timeout` s) then start; the deadline grows by the grace period as stopContainer's. */
+  restartContainer(id: string, options?: RestartContainerOptions, callOptions?: CallOptions): Promise<RestartContainerResult> {
+    return restartContainer(this, id, options, callOptions);
+  }
+
+  /** POST /containers/{id}/pause: freeze its processes (State.Paused). */
+  pauseContainer(id: string, callOptions?: CallOptions): Promise<PauseContainerResult> {
+    return pauseContainer(this, id, callOptions);
+  }
+
+  /** POST /containers/{id}/unpause */
+  unpauseContainer(id: string, callOptions?: CallOptions): Promise<PauseContainerResult> {
+    return unpauseContainer(this, id, callOptions);
+  }
+
+  /** POST /containers/{id}/rename. A name in use is a ConflictError. */
+  renameContainer(id: string, name: string, callOptions?: CallOptions): Promise<RenameContainerResult> {
+    return renameContainer(this, id, name, callOptions);
+  }
+
+  /** GET /containers/{id}/top -> `{ Titles, Processes }` (ps on the host, `psArgs` default -ef). */
+  topContainer(id: string, options?: TopContainerOptions, callOptions?: CallOptions): Promise<TopContainerResult> {
+    return topContainer(this, id, options, callOptions);
+  }
+
+  /** GET /containers/{id}/changes -> `[{ Path, Kind }]` (0 modified, 1 added, 2 deleted). */
+  containerChanges(id: string, callOptions?: CallOptions): Promise<ContainerChangesResult> {
+    return containerChanges(this, id, callOptions);
+  }
+
+  /** GET /containers/{id}/export: the filesystem as a tar Readable (consume or destroy it). */
+  exportContainer(id: string, callOptions?: CallOptions): Promise<Readable> {
+    return exportContainer(this, id, callOptions);
+  }
+
+  /** POST /containers/prune -> `{ ContainersDeleted, SpaceReclaimed }`. Filter by label: others' containers are theirs. */
+  pruneContainers(options?: PruneContainersOptions, callOptions?: CallOptions): Promise<PruneContainersResult> {
+    return pruneContainers(this, options, callOptions);
+  }
+
+  /**
+   * `docker run`: create, attach `streams` (when given), wait (armed before the start, so an
+   * instant exit is never missed), start; resolves `{ id, exitCode }` once it exited and its
+   * output was written. `remove: true` removes it afterwards, on failure too.
+   */
+  run(options: RunOptions, streams?: StreamOptions, callOptions?: CallOptions): Promise<RunResult> {
+    return run(this, options, streams, callOptions);
+  }
+
+  /** POST /volumes/create -> the Volume. */
+  createVolume(config?: VolumeCreateConfig, callOptions?: CallOptions): Promise<Volume> {
+    return createVolume(this, config, callOptions);
+  }
+
+  /** GET /volumes/{name}. Missing: NotFoundError. */
+  inspectVolume(name: string, callOptions?: CallOptions): Promise<Volume> {
+    return inspectVolume(this, name, callOptions);
+  }
+
+  /** GET /volumes -> `{ Volumes, Warnings }` (both arrays, never null). */
+  listVolumes(options?: ListVolumesOptions, callOptions?: CallOptions): Promise<ListVolumesResult> {
+    return listVolumes(this, options, callOptions);
+  }
+
+  /** DELETE /volumes/{name}. In use: ConflictError. */
+  removeVolume(name: string, options?: RemoveVolumeOptions, callOptions?: CallOptions): Promise<RemoveVolumeResult> {
+    return removeVolume(this, name, options, callOptions);
+  }
+
+  /** POST /volumes/prune -> `{ VolumesDeleted, SpaceReclaimed }`. Filter by label: others' volumes are theirs. */
+  pruneVolumes(options?: PruneVolumesOptions, callOptions?: CallOptions): Promise<PruneVolumesResult> {
+    return pruneVolumes(this, options, callOptions);
+  }
+
+  /** GET /system/df: disk usage of images, containers, volumes, build cache. */
+  systemDf(options?: SystemDfOptions, callOptions?: CallOptions): Promise<SystemDfResult> {
+    return systemDf(this, options, callOptions);
+  }
+
+  /** POST /auth: check registry credentials (`docker login`). Wrong ones: UnauthorizedError. */
+  checkAuth(auth: RegistryAuth, callOptions?: CallOptions): Promise<CheckAuthResult> {
+    return checkAuth(this, auth, callOptions);
   }
 
   /** Close pooled connections and the transport. Calls after close() fail with ConnectionError. */

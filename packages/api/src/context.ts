@@ -6,4 +6,6 @@ import type { RawParams } from './request.js';
 /** What operation modules get: one way to send a spec operation through the pipeline. */
 export interface ClientContext {
   call(operation: OperationId, params?: RawParams, options?: CallOptions, overrides?: Partial<DockerRequest>): Promise<DockerResponse>;
+  /** The API version in use once negotiated (run() picks its wait order by it). */
+  readonly apiVersion?: string | undefined;
 }

@@ -3,6 +3,7 @@ import { defaultMiddleware, versionNegotiation, type TracingOptions } from '@doc
 import { DockerClient, type DockerClientInit } from './client.js';
 import { resolveConnection, type ConnectionOptions } from './connection/resolve.js';
 import { MAX_API_VERSION } from './generated/operations.js';
+import { clientHeaders, defaultHeaders } from './default-headers.js';
 
 export interface CreateClientOptions extends ConnectionOptions {
   /** Your own transport; wins over host and the environment. */
@@ -25,6 +26,12 @@ export interface CreateClientOptions extends ConnectionOptions {
    * with a ProtocolError and is never resent. Default 64 MiB; a call's own option wins.
    */
   maxResponseBytes?: number | undefined;
+  /**
+   * Headers sent with every request (hijacked attach/exec and the version ping included).
+   * A request's own headers win. Default: `User-Agent: dockline/<version>`, unless you set
+   * a User-Agent here.
+   */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -45,6 +52,8 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
   // Resolving a host may read certificate files or load the SSH package: both async. The
   // client is returned at once; the first call waits for the connection to be resolved.
   const env = options.env ?? process.env;
+  // Checked now, not on the first call: a bad header is the caller's mistake, found at once.
+  const headersLayer = defaultHeaders(clientHeaders(options.headers));
   const apiVersion = options.apiVersion ?? (env.DOCKER_API_VERSION || undefined);
   let description: string | undefined = options.transport ? `${options.transport.endpoint} (from the transport option)` : undefined;
   const resolved = options.transport
@@ -72,6 +81,8 @@ function lazyInit(options: CreateClientOptions): DockerClientInit {
     // dial-stdio over SSH runs one remote session per connection, and sshd's MaxSessions
     // defaults to 10: stay under it.
     const connections = options.connections ?? (transport.kind === 'ssh' ? 8 : undefined);
+    // Innermost, so what inner layers send (the version ping) carries the headers too.
+    middleware = [...middleware, headersLayer];
     return { pipeline: createPipeline({ transport, middleware, connections, maxResponseBytes: options.maxResponseBytes }), negotiated };
   });
   // Keep an early failure (bad DOCKER_HOST) from being an unhandled rejection before first use.

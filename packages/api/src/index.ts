@@ -92,7 +92,7 @@ export { BuildError, type BuildErrorOptions, type BuildErrorStep } from './build
 export type { PullProgress, LayerProgress, PullMessage } from './streams/pull-progress.js';
 export { parseDockerHost, type ParsedHost } from './connection/parse-host.js';
 export { resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection/resolve.js';
-export type { RequestResult, OperationId, OperationParams, OperationResult } from './request.js';
+export type { RequestResult, RequestParams, FullResponse, OperationId, OperationParams, OperationResult } from './request.js';
 export { operations, MAX_API_VERSION } from './generated/operations.js';
 export type { components, paths } from './generated/engine-api.js';
 export {
@@ -129,3 +129,20 @@ export {
   type SocketProbeOutcome,
   type SocketProbeResult,
 } from './connection/default-sockets.js';
+// Lifecycle, run, volumes, system (issue #15)
+export type { WaitContainerOptions, WaitContainerResult, WaitCondition } from './operations/container-wait.js';
+export type { KillContainerOptions, KillContainerResult } from './operations/container-kill.js';
+export type { RestartContainerOptions, RestartContainerResult } from './operations/container-restart.js';
+export type { PauseContainerResult } from './operations/container-pause.js';
+export type { RenameContainerResult } from './operations/container-rename.js';
+export type { TopContainerOptions, TopContainerResult } from './operations/container-top.js';
+export type { ContainerChangesResult, FilesystemChange } from './operations/container-changes.js';
+export type { PruneContainersOptions, PruneContainersResult } from './operations/container-prune.js';
+export type { RunOptions, RunResult } from './operations/container-run.js';
+export type { Volume, VolumeCreateConfig } from './operations/volume-create.js';
+export type { ListVolumesOptions, ListVolumesResult } from './operations/volume-list.js';
+export type { RemoveVolumeOptions, RemoveVolumeResult } from './operations/volume-remove.js';
+export type { PruneVolumesOptions, PruneVolumesResult } from './operations/volume-prune.js';
+export type { SystemDfOptions, SystemDfResult } from './operations/system-df.js';
+export type { CheckAuthResult } from './operations/system-auth.js';
+export { PACKAGE_VERSION, DEFAULT_USER_AGENT } from './version.js';

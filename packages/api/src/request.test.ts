@@ -123,3 +123,30 @@ describe('request() on the wire', () => {
     expect(sent).toHaveLength(0);
   });
 });
+
+describe('request() filters as an object, requestWithResponse()', () => {
+  it('takes filters as an object of string arrays (sent as the JSON the daemon reads) or the JSON string', async () => {
+    const { docker, sent } = recordingClient(() => ({ body: [] }));
+    await docker.request('NetworkList', { query: { filters: { name: ['none'], label: [] } } });
+    await docker.request('VolumeList', { query: { filters: JSON.stringify({ dangling: ['true'] }) } });
+    // Empty lists are dropped, as in every method; the object goes to core, which JSON-encodes it.
+    expect(sent[0]!.query).toEqual({ filters: { name: ['none'] } });
+    expect(sent[1]!.query).toEqual({ filters: '{"dangling":["true"]}' });
+    // @ts-expect-error filter values are arrays of strings
+    await docker.request('NetworkList', { query: { filters: { name: 'none' } } }).catch(() => undefined);
+  });
+
+  it('requestWithResponse gives the status code and headers with the body, typed as request()', async () => {
+    const { docker } = recordingClient((req) =>
+      req.operation === 'ContainerStart' ? { statusCode: 304, headers: { 'api-version': '1.41' } } : { body: { StatusCode: 3 } },
+    );
+    const started = await docker.requestWithResponse('ContainerStart', { path: { id: 'abc' } });
+    expect(started).toEqual({ statusCode: 304, headers: { 'api-version': '1.41' }, body: undefined });
+    const wait = await docker.requestWithResponse('ContainerWait', { path: { id: 'abc' } });
+    expectTypeOf(wait.body).toEqualTypeOf<components['schemas']['ContainerWaitResponse']>();
+    expectTypeOf(wait.statusCode).toEqualTypeOf<number>();
+    expect(wait.body.StatusCode).toBe(3);
+    // @ts-expect-error ContainerWait needs its path parameter `id`, as with request()
+    await docker.requestWithResponse('ContainerWait', {}).catch(() => undefined);
+  });
+});

@@ -4,6 +4,7 @@ import type { DockerRequest, DockerResponse } from '@dockline/core';
 import type { CallOptions } from './call-options.js';
 import { operations, type OperationId } from './generated/operations.js';
 import type { OperationParams, OperationResult } from './generated/operation-types.js';
+import { encodeFilters, type Filters } from './operations/filters.js';
 
 export interface RawParams {
   path?: Record<string, string | number> | undefined;
@@ -67,6 +68,34 @@ export function resultOf(res: DockerResponse): unknown {
     default:
       return res.body;
   }
+}
+
+/** A query whose `filters` (a JSON string on the wire) may also be given as an object of string arrays. */
+type WithFilterObject<Q> = Q extends { filters?: unknown } ? Omit<Q, 'filters'> & { filters?: Q['filters'] | Filters } : Q;
+
+/**
+ * What `request()` takes: the spec's parameters (OperationParams), except that `filters`
+ * may be an object of string arrays (`{ label: ['app=web'] }`) as everywhere else in the
+ * client, besides the spec's JSON string.
+ */
+export type RequestParams<Op extends OperationId> = {
+  [K in keyof OperationParams<Op>]: K extends 'query' ? WithFilterObject<OperationParams<Op>[K]> : OperationParams<Op>[K];
+};
+
+/** What `requestWithResponse()` resolves to: the answer's status and headers, and its body as `request()` returns it. */
+export interface FullResponse<T> {
+  statusCode: number;
+  /** Header names in lower case, as the daemon sent them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON, the stream (consume or destroy it), the hijacked connection, or undefined for empty answers. */
+  body: T;
+}
+
+/** request()'s params with an object `filters` checked and encoded (empty lists dropped). */
+export function encodeRequestParams(params: RawParams | undefined): RawParams | undefined {
+  const filters = params?.query?.filters;
+  if (filters === undefined || filters === null || typeof filters === 'string') return params;
+  return { ...params, query: { ...params!.query, filters: encodeFilters(filters as Filters) } };
 }
 
 export type { OperationId, OperationParams, OperationResult };

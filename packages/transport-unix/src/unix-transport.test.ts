@@ -40,6 +40,14 @@ describe('unix transport errors', () => {
     expect(unixTransport().endpoint).toBe('unix:///var/run/docker.sock');
   });
 
+  it('a Windows named pipe path is named as npipe:// (kind npipe, network.transport pipe)', () => {
+    const t = unixTransport({ socketPath: '\\\\.\\pipe\\docker_engine' });
+    expect(t.endpoint).toBe('npipe:////./pipe/docker_engine');
+    expect(t.kind).toBe('npipe');
+    expect(t.networkTransport).toBe('pipe');
+    expect(unixTransport({ socketPath: '/tmp/pipe\\x.sock' }).kind).toBe('unix');
+  });
+
   it('no socket: names the path and asks whether the daemon runs', async () => {
     const path = join(scratch, 'missing.sock');
     const err = await pingError(path);

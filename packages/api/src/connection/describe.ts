@@ -35,7 +35,7 @@ export interface ConnectionDescription {
   /** Redacted endpoint: unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host. */
   endpoint: string;
   /** 'tls' is TCP with TLS. */
-  kind: 'unix' | 'tcp' | 'tls' | 'ssh' | 'custom';
+  kind: 'unix' | 'npipe' | 'tcp' | 'tls' | 'ssh' | 'custom';
   /** The step of the resolution order that decided ('transport option' for a transport of your own). */
   source: EndpointSource | 'transport option';
   /** Why, in words. */
@@ -182,6 +182,8 @@ function formatEndpoint(p: ParsedHost, tls: boolean): string {
   switch (p.kind) {
     case 'unix':
       return `unix://${p.socketPath}`;
+    case 'npipe':
+      return `npipe://${p.pipePath.replace(/\\/g, '/')}`;
     case 'tcp':
       return `tcp://${host(p.host)}:${p.port ?? (tls ? 2376 : 2375)}`;
     case 'ssh':

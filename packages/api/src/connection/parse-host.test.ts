@@ -41,3 +41,41 @@ describe('a malformed DOCKER_HOST', () => {
     expect(() => parseDockerHost('ftp://me:s3cret@x')).not.toThrow(/s3cret/);
   });
 });
+
+describe('npipe:// (Windows named pipes)', () => {
+  it.each([
+    ['npipe:////./pipe/docker_engine', '\\\\.\\pipe\\docker_engine'],
+    ['npipe:////./pipe/dockerDesktopLinuxEngine', '\\\\.\\pipe\\dockerDesktopLinuxEngine'],
+    ['NPIPE:////server/pipe/docker_engine', '\\\\server\\pipe\\docker_engine'],
+  ])('%s parses to the pipe path %s, as the docker CLI turns / into \\', (value, pipePath) => {
+    expect(parseDockerHost(value)).toEqual({ kind: 'npipe', pipePath });
+  });
+
+  it.each(['npipe://', 'npipe:///', 'npipe://./pipe/docker_engine', 'npipe:////./docker_engine', 'npipe:////./pipe/'])(
+    '%s is an InvalidParameterError naming the pipe form',
+    (value) => {
+      expect(() => parseDockerHost(value)).toThrow(InvalidParameterError);
+      expect(() => parseDockerHost(value)).toThrow('a named pipe is npipe:////./pipe/NAME');
+    },
+  );
+
+  it('goes to the local-socket transport: the endpoint and the ConnectionError name the pipe', async () => {
+    const resolved = await resolveConnection({ env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } });
+    expect(resolved.transport.kind).toBe('npipe');
+    expect(resolved.transport.endpoint).toBe('npipe:////./pipe/docker_engine');
+    expect(resolved.transport.networkTransport).toBe('pipe');
+    expect(resolved.description).toContain('npipe:////./pipe/docker_engine');
+    await resolved.transport.close();
+
+    // Not on Windows: net.connect() takes \\.\pipe\docker_engine as a (missing) socket file,
+    // which shows the path went to net.connect and the error names the pipe endpoint.
+    const docker = createClient({ env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } });
+    try {
+      const err = await docker.ping().catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'ConnectionError', endpoint: 'npipe:////./pipe/docker_engine' });
+      expect((err as Error).message).toContain('cannot connect to the Docker daemon at npipe:////./pipe/docker_engine (npipe)');
+    } finally {
+      await docker.close();
+    }
+  });
+});

@@ -2,11 +2,13 @@ import { InvalidParameterError } from '@dockline/core';
 
 export type ParsedHost =
   | { kind: 'unix'; socketPath: string }
+  /** A Windows named pipe, e.g. `\\.\pipe\docker_engine` (from `npipe:////./pipe/docker_engine`). */
+  | { kind: 'npipe'; pipePath: string }
   | { kind: 'tcp'; host: string; port: number | undefined; tls: boolean | undefined }
   | { kind: 'ssh'; host: string; port: number | undefined; username: string | undefined; socketPath: string | undefined };
 
 const ACCEPTED =
-  'accepted forms: unix:///path/to/docker.sock, tcp://host:port, http://host:port, https://host:port, ssh://[user@]host[:port][/path/to/docker.sock]';
+  'accepted forms: unix:///path/to/docker.sock, tcp://host:port, http://host:port, https://host:port, ssh://[user@]host[:port][/path/to/docker.sock], npipe:////./pipe/docker_engine';
 
 function bad(value: string, why: string): InvalidParameterError {
   return new InvalidParameterError(`invalid Docker host ${JSON.stringify(redactHost(value))}: ${why}; ${ACCEPTED}`);
@@ -80,8 +82,12 @@ export function parseDockerHost(value: string): ParsedHost {
         socketPath: path === '' || path === '/' ? undefined : path,
       };
     }
-    case 'npipe':
-      throw bad(raw, 'Windows named pipes (npipe://) are not supported by dockline yet');
+    case 'npipe': {
+      // As the docker CLI: the path after npipe:// with '/' turned into '\\', so
+      // npipe:////./pipe/docker_engine is \\.\pipe\docker_engine (host ".", the local machine).
+      if (!/^\/\/[^/]+\/pipe\/[^/].*$/.test(rest)) throw bad(raw, 'a named pipe is npipe:////./pipe/NAME (or //HOST/pipe/NAME)');
+      return { kind: 'npipe', pipePath: rest.replace(/\//g, '\\') };
+    }
     case 'fd':
       throw bad(raw, 'fd:// is a daemon listen address, not something a client can connect to');
     default:

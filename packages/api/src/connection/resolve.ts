@@ -33,6 +33,11 @@ export async function resolveConnection(
     case 'unix':
       transport = unixTransport({ socketPath: parsed.socketPath });
       break;
+    case 'npipe':
+      // Node's net.connect opens a named pipe given its \\.\pipe\ path, as it opens a unix
+      // socket: the same transport serves both (Windows itself is untested).
+      transport = unixTransport({ socketPath: parsed.pipePath });
+      break;
     case 'tcp': {
       const tls = plan.tls ? await plan.tls.load() : undefined;
       // The docker CLI's IANA ports: 2376 with TLS, 2375 without (docs/decisions.md: the CLI

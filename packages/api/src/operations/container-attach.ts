@@ -38,6 +38,24 @@ export async function attachToContainer(
   call: CallOptions = {},
 ): Promise<AttachResult> {
   const tty = streams.rawTerminal ?? (await inspectContainer(ctx, id, {}, call)).Config?.Tty === true;
+  const { session } = await openAttach(ctx, id, options, streams, tty, call);
+  await session;
+  return { tty };
+}
+
+/**
+ * Sends the attach and resolves once the daemon answered (the connection is hijacked): from
+ * then on the container's output reaches `streams` (run() starts the container only then).
+ * `session` settles as attachToContainer does.
+ */
+export async function openAttach(
+  ctx: ClientContext,
+  id: string,
+  options: AttachOptions,
+  streams: StreamOptions,
+  tty: boolean,
+  call: CallOptions = {},
+): Promise<{ session: Promise<void> }> {
   const res = await ctx.call(
     'ContainerAttach',
     {
@@ -53,6 +71,6 @@ export async function attachToContainer(
     },
     call,
   );
-  await runHijackedSession({ socket: res.socket!, tty, streams, signal: call.signal, operation: 'ContainerAttach', endpoint: endpointOf(ctx) });
-  return { tty };
+  const session = runHijackedSession({ socket: res.socket!, tty, streams, signal: call.signal, operation: 'ContainerAttach', endpoint: endpointOf(ctx) });
+  return { session };
 }

@@ -1,6 +1,7 @@
 import { InvalidParameterError } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
+import { stopGraceMs } from './grace-deadline.js';
 
 export interface StopContainerOptions {
   /**
@@ -15,9 +16,6 @@ export interface StopContainerResult {
   alreadyStopped: boolean;
 }
 
-/** The daemon's grace period when the container sets none. */
-const DEFAULT_STOP_TIMEOUT_S = 10;
-
 /**
  * POST /containers/{id}/stop. A stop may legitimately take `timeout` seconds: the request
  * says so in `graceMs`, which the timeout middleware adds to its default deadline (the
@@ -30,9 +28,4 @@ export async function stopContainer(ctx: ClientContext, id: string, options: Sto
   }
   const res = await ctx.call('ContainerStop', { path: { id }, query: { t } }, call, { graceMs: stopGraceMs(t) });
   return { alreadyStopped: res.statusCode === 304 };
-}
-
-/** What a stop (or restart) with `timeout` seconds may take beyond the default deadline; -1 waits forever. */
-export function stopGraceMs(timeoutSeconds: number | undefined): number {
-  return timeoutSeconds === -1 ? Infinity : (timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_S) * 1000;
 }

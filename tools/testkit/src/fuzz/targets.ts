@@ -327,6 +327,8 @@ const dockerHost: FuzzTarget = {
           }
           if (parsed.kind === 'unix') {
             if (!parsed.socketPath.startsWith('/')) throw new Error(`relative socket path from ${JSON.stringify(value)}`);
+          } else if (parsed.kind === 'npipe') {
+            if (!/^\\\\[^\\]+\\pipe\\./.test(parsed.pipePath)) throw new Error(`not a pipe path: ${JSON.stringify(parsed.pipePath)} from ${JSON.stringify(value)}`);
           } else {
             if (parsed.host === '') throw new Error(`empty host from ${JSON.stringify(value)}`);
             if (parsed.port !== undefined && !(Number.isInteger(parsed.port) && parsed.port >= 1 && parsed.port <= 65535)) throw new Error(`port ${parsed.port}`);
