@@ -182,13 +182,15 @@ describeWithEngine('packaging: npm pack, install outside the workspace, run agai
     }
   }, 120_000);
 
-  it('declares exactly its dependencies: api pulls core, middleware, unix and tcp-tls transports, undici and OpenTelemetry api, never ssh2', async () => {
+  it('declares exactly its dependencies: api pulls core, middleware, unix and tcp-tls transports, the tar and .dockerignore libraries of builds, undici and OpenTelemetry api, never ssh2', async () => {
     expect(packed.core.manifest.dependencies).toEqual({ undici: expect.any(String) });
     expect(Object.keys(packed.api.manifest.dependencies!).sort()).toEqual([
+      '@balena/dockerignore',
       '@dockline/core',
       '@dockline/middleware',
       '@dockline/transport-tcp-tls',
       '@dockline/transport-unix',
+      'tar-stream',
     ]);
     const tree = readdirSync(join(app, 'node_modules'), { recursive: true }).map(String);
     expect(tree.filter((f) => /(^|\/)(ssh2|ssh-config|cpu-features)$/.test(f))).toEqual([]);
