@@ -6,6 +6,7 @@ import { logsWorkload } from './logs.ts';
 import { pingWorkload } from './ping.ts';
 import { rssWorkload } from './rss.ts';
 import { sshWorkload } from './ssh.ts';
+import { tracingWorkload } from './tracing.ts';
 import type { Workload } from './workload.ts';
 
-export const WORKLOADS: readonly Workload[] = [pingWorkload, inspectListWorkload, logsWorkload, demuxWorkload, rssWorkload, sshWorkload, execWorkload];
+export const WORKLOADS: readonly Workload[] = [pingWorkload, inspectListWorkload, logsWorkload, demuxWorkload, rssWorkload, sshWorkload, execWorkload, tracingWorkload];
