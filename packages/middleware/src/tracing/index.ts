@@ -178,6 +178,9 @@ const NOOP_METER = createNoopMeter();
 /** The API's no-op provider: what a ProxyTracerProvider delegates to while no SDK is registered. */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
+/** Entries per attribute cache. */
+const CACHE_LIMIT = 2000;
+
 /** Wall-clock ms with sub-ms precision, for spans started or ended after the fact. */
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
@@ -253,25 +256,44 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     return durationHistogram() === undefined && propagation.fields().length === 0;
   }
 
+  /*
+   * Attribute objects are cached (the SDK copies what it is given): a call builds none on the
+   * hot path. Keys are low-cardinality (operation, method, route, API version, status), and
+   * the caches stop growing at CACHE_LIMIT entries so odd inputs cannot grow them without end.
+   */
+  const spanAttributeCache = new Map<string, Attributes>();
+  const metricAttributeCache = new Map<string, Attributes>();
+
   /** The attributes of a CLIENT span for `req`, known before it is sent. */
   function requestAttributes(req: DockerRequest): Attributes {
-    const attributes: Attributes = {
-      ...spanBase,
-      [ATTR_HTTP_REQUEST_METHOD]: req.method,
-      [ATTR_URL_TEMPLATE]: req.route,
-      [ATTR_DOCKER_OPERATION]: req.operation,
-    };
+    const resend = req.attempt !== undefined && req.attempt > 0 ? req.attempt : 0;
+    const key = `${req.operation}\0${req.method}\0${req.route}\0${req.apiVersion ?? ''}\0${resend}`;
+    let attributes = spanAttributeCache.get(key);
+    if (attributes) return attributes;
+    attributes = Object.assign({}, spanBase);
+    attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
+    attributes[ATTR_URL_TEMPLATE] = req.route;
+    attributes[ATTR_DOCKER_OPERATION] = req.operation;
     if (req.apiVersion !== undefined) attributes[ATTR_DOCKER_API_VERSION] = req.apiVersion;
-    if (req.attempt !== undefined && req.attempt > 0) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = req.attempt;
+    if (resend > 0) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = resend;
+    if (spanAttributeCache.size < CACHE_LIMIT) spanAttributeCache.set(key, attributes);
     return attributes;
   }
 
   function recordDuration(h: Histogram | undefined, req: DockerRequest, startMs: number, statusCode: number | undefined, error: unknown): void {
     // A cancelled request's duration is the caller's choice, not the daemon's latency.
     if (!h || isCancellation(error)) return;
-    const attributes: Attributes = { ...metricBase, [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_TEMPLATE]: req.route };
-    if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
-    if (error !== undefined) attributes[ATTR_ERROR_TYPE] = errorType(error);
+    const type = error === undefined ? '' : errorType(error);
+    const key = `${req.method}\0${req.route}\0${statusCode ?? ''}\0${type}`;
+    let attributes = metricAttributeCache.get(key);
+    if (!attributes) {
+      attributes = Object.assign({}, metricBase);
+      attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
+      attributes[ATTR_URL_TEMPLATE] = req.route;
+      if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
+      if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
+      if (metricAttributeCache.size < CACHE_LIMIT) metricAttributeCache.set(key, attributes);
+    }
     h.record((nowMs() - startMs) / 1000, attributes);
   }
 
@@ -411,7 +433,8 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       expanded: false,
     };
     // Folded, the call span is the first request's span: its context goes out with the request.
-    const annotated: AnnotatedRequest = { ...(folded ? injectContext(req, ctx) : req), [kCall]: call };
+    const annotated: AnnotatedRequest = { ...req, [kCall]: call };
+    if (folded) addContextHeaders(annotated, req.headers, ctx);
     const start = nowMs();
 
     const finish = (statusCode: number | undefined, apiVersion: string | undefined, error: unknown): void => {
@@ -432,7 +455,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       span.end();
     };
     return settle(
-      () => context.with(ctx, next, undefined, annotated),
+      () => next(annotated),
       (res) => {
         const apiVersion = res.request?.apiVersion ?? call.apiVersion;
         // A streaming call lasts until its body is consumed (or destroyed).
@@ -534,15 +557,32 @@ function requestInfo(req: DockerRequest): TracingRequestInfo {
  * into a copy of the request's headers. Nothing is done when no propagator is registered.
  */
 function injectContext(req: DockerRequest, ctx: Context): DockerRequest {
-  if (propagation.fields().length === 0) return req;
+  const out = { ...req };
+  addContextHeaders(out, req.headers, ctx);
+  return out;
+}
+
+/**
+ * Sets `out.headers` to a copy of `headers` with the context's propagation headers (a
+ * caller's header of the same name, in any case, is replaced); leaves `out` alone when the
+ * propagator injects nothing.
+ */
+function addContextHeaders(out: DockerRequest, headers: Record<string, string> | undefined, ctx: Context): void {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
-  const names = Object.keys(carrier);
-  if (names.length === 0) return req;
-  const headers: Record<string, string> = {};
-  const lower = new Set(names.map((n) => n.toLowerCase()));
-  for (const [k, v] of Object.entries(req.headers ?? {})) if (!lower.has(k.toLowerCase())) headers[k] = v;
-  return { ...req, headers: Object.assign(headers, carrier) };
+  if (headers === undefined) {
+    for (const _ in carrier) {
+      out.headers = carrier;
+      return;
+    }
+    return;
+  }
+  const names: string[] = [];
+  for (const name in carrier) names.push(name.toLowerCase());
+  if (names.length === 0) return;
+  const merged: Record<string, string> = {};
+  for (const k in headers) if (!names.includes(k.toLowerCase())) merged[k] = headers[k]!;
+  out.headers = Object.assign(merged, carrier);
 }
 
 function safely(name: string, fn: () => void): void {
