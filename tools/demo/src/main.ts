@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   const tracer = tracerProvider.getTracer('dockline-demo');
   // createClient's default chain, with our tracer provider: the same middleware, built here.
   const negotiation = versionNegotiation({ maxVersion: MAX_API_VERSION });
-  const middleware = defaultMiddleware({ versionNegotiation: negotiation, tracing: { tracerProvider, serverAddress: 'localhost' } });
+  // Two-level spans (an operation span and a span per HTTP request): the waterfall shows both.
+  const middleware = defaultMiddleware({ versionNegotiation: negotiation, tracing: { tracerProvider, serverAddress: 'localhost', spans: 'two-level' } });
 
   const { docker, where, engine } = await connect(values.private === true, middleware, say);
   try {
