@@ -1,6 +1,8 @@
 // What tracing with a real OpenTelemetry SDK adds to a call, against what OpenTelemetry's own
 // undici instrumentation adds to raw undici on the same /_ping calls (issue #21). Overhead is
 // (traced - untraced) per call for each; the check is the ratio of the two overheads.
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { createClient, type DockerClient } from '@dockline/api';
 import type { TracingOptions } from '@dockline/middleware';
@@ -13,6 +15,8 @@ import type { BenchContext, ReportTable, Workload, WorkloadReport } from './work
 
 const RAW = 'undici (raw)';
 const DL = 'dockline';
+const RAW_CTX = 'undici (raw), context manager only';
+const DL_CTX = 'dockline, context manager only';
 
 /** One SDK setup: traces only, or traces and the duration metric. */
 interface Setup {
@@ -104,10 +108,22 @@ export const tracingWorkload: Workload = {
         mk(s.twoLevel, () => twoLevel.ping()),
       );
     }
+    // The async-context tax alone: an AsyncLocalStorageContextManager registered (what every
+    // SDK setup does), no tracer, meter or propagator. It is paid per promise, so it weighs on
+    // a promise-heavy call path whatever the tracing code does.
+    const ctxManager = new AsyncLocalStorageContextManager();
+    const ctxOnly = {
+      enter: () => void context.setGlobalContextManager(ctxManager.enable()),
+      leave: async () => {
+        context.disable();
+      },
+    };
     const subjects = (n: number, width: number): Subject[] => {
       const plainSubjects = [
         { name: RAW, op: rawPing },
         { name: DL, op: () => plain.ping() },
+        { name: RAW_CTX, op: rawPing, ...ctxOnly },
+        { name: DL_CTX, op: () => plain.ping(), ...ctxOnly },
       ];
       return [...plainSubjects, ...traced].map((c) => ({
         name: c.name,
@@ -138,7 +154,8 @@ export const tracingWorkload: Workload = {
           `"undici + instrumentation-undici" is a raw undici Pool (the untraced anchor: "${RAW}") with ` +
           `@opentelemetry/instrumentation-undici enabled: one CLIENT span per request, traceparent injected, and the ` +
           `http.client.request.duration histogram when a MeterProvider is set. dockline is createClient() with the default ` +
-          `middleware (anchor: "${DL}", no SDK registered); "default spans" is tracing() as shipped (one span per call when ` +
+          `middleware (anchor: "${DL}", no SDK registered); the "context manager only" rows register just the SDK's ` +
+          `AsyncLocalStorageContextManager, whose cost is paid per promise on the whole call path; "default spans" is tracing() as shipped (one span per call when ` +
           `the call sent one request), "two-level" is tracing({ spans: 'two-level' }) (an operation span and a CLIENT span ` +
           `per request). Overhead = traced - untraced per call (CPU from process.cpuUsage, and wall), each against its own ` +
           `anchor in the same run; the ratio is dockline's overhead over the undici instrumentation's.`,
@@ -162,11 +179,21 @@ function overhead(samples: Samples, traced: string, anchor: string, stat: Stat):
 
 function table(samples: Samples, setups: Setup[], caption: string): ReportTable {
   const rows: string[][] = [];
+  for (const name of [RAW, DL]) {
+    rows.push([name, fmt(medianOf(samples.get(name)!, cpuUsPerOp), 1), fmt(medianOf(samples.get(name)!, wallUsPerOp), 1), '', '', '']);
+  }
   for (const [name, anchor] of [
-    [RAW, undefined],
-    [DL, undefined],
+    [RAW_CTX, RAW],
+    [DL_CTX, DL],
   ] as const) {
-    rows.push([name, fmt(medianOf(samples.get(name)!, cpuUsPerOp), 1), fmt(medianOf(samples.get(name)!, wallUsPerOp), 1), '', '', anchor ?? '']);
+    rows.push([
+      name,
+      fmt(medianOf(samples.get(name)!, cpuUsPerOp), 1),
+      fmt(medianOf(samples.get(name)!, wallUsPerOp), 1),
+      fmt(overhead(samples, name, anchor, cpuUsPerOp), 1),
+      fmt(overhead(samples, name, anchor, wallUsPerOp), 1),
+      '',
+    ]);
   }
   for (const s of setups) {
     const undiciCpu = overhead(samples, s.undici, RAW, cpuUsPerOp);
