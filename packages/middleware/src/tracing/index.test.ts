@@ -168,6 +168,21 @@ describe('tracing (fake daemon)', () => {
     expect(pingReq.headers.traceparent).toBe(traceparentOf(one('HEAD /_ping')));
   });
 
+  it('keeps the caller’s headers and replaces a traceparent of theirs (any case) with the call’s', async () => {
+    await full().send(inspect('abc123def', { headers: { 'X-Custom': 'kept', TraceParent: '00-bogus' } }));
+    const sent = fake.requestsTo('/containers/abc123def/json')[0]!.headers;
+    expect(sent['x-custom']).toBe('kept');
+    expect(sent.traceparent).toBe(traceparentOf(one(CALL)));
+  });
+
+  it('span attributes follow each request (cached objects are per operation, version and resend)', async () => {
+    const t = tracing(options({ spans: 'two-level' }));
+    for (const version of ['1.40', '1.41', '1.40']) await pipeline([t, versionNegotiation({ version }), t.attempt]).send(inspect());
+    // Children are made with the request's attributes from the start (the cached path).
+    const versions = byStart(named(CALL)).map((s) => s.attributes['docker.api.version']);
+    expect(versions).toEqual(['1.40', '1.41', '1.40']);
+  });
+
   it('folded: a resent call gets a child span per attempt, the first one after the fact with its real times', async () => {
     const p = full();
     await p.send(inspect()); // the version ping out of the way
