@@ -80,7 +80,11 @@ async function main(args: FollowChildArgs): Promise<FollowChildResult> {
         const stream = (await dr.getContainer(id).logs({ follow: true, stdout: true, stderr: true, tail: 0 })) as unknown as Readable;
         streams.push(stream);
         controller.signal.addEventListener('abort', () => stream.destroy());
-        await modemDemux(dr.modem, stream, checkers[i]!, checkers[i]!).catch(() => undefined);
+        // A destroyed stream emits 'close', never 'end', so modemDemux would not settle.
+        await new Promise<void>((resolve) => {
+          stream.once('close', () => resolve());
+          modemDemux(dr.modem, stream, checkers[i]!, checkers[i]!).then(resolve, () => resolve());
+        });
       });
     close = async () => undefined;
   }
@@ -117,6 +121,11 @@ async function main(args: FollowChildArgs): Promise<FollowChildResult> {
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as FollowChildArgs;
+// Node exits 0 when the loop empties with a promise pending: make that an error the parent sees.
+process.once('beforeExit', () => {
+  process.stderr.write('follow child: nothing left to wait for before it finished\n');
+  process.exit(1);
+});
 main(args).then(
   (r) => {
     process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -34,8 +34,12 @@ function runChild(args: FollowChildArgs): Promise<FollowChildResult> {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as FollowChildResult);
-      else reject(new Error(`follow child (${args.client}) exited ${code}: ${err.trim()}`));
+      try {
+        if (code !== 0) throw new Error(`exited ${code}`);
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as FollowChildResult);
+      } catch (e) {
+        reject(new Error(`follow child (${args.client}) failed (${e instanceof Error ? e.message : String(e)}): ${err.trim()}`));
+      }
     });
   });
 }
