@@ -124,12 +124,16 @@ interface FoldedRequest {
   readonly req: DockerRequest;
   /** Epoch ms (performance clock). */
   readonly start: number;
-  end: number;
-  statusCode: number | undefined;
-  error: unknown;
+  readonly end: number;
+  readonly statusCode: number | undefined;
+  readonly error: unknown;
 }
 
 interface CallState {
+  /** The request as the call middleware saw it (hooks and the metric without `.attempt`). */
+  readonly req: DockerRequest;
+  /** Epoch ms (performance clock). */
+  readonly start: number;
   readonly span: Span;
   /** Context holding the call span: the parent of every child span. */
   readonly ctx: Context;
@@ -348,32 +352,40 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
    * for it (the call middleware sets its HTTP attributes). Only the metric and the hooks here.
    */
   function runFolded(call: CallState, req: DockerRequest, next: Handler): Promise<DockerResponse> {
-    const record: FoldedRequest = { req, start: nowMs(), end: 0, statusCode: undefined, error: undefined };
+    const start = nowMs();
     call.foldedSent = true;
     if (call.recording && requestHook) {
       const info = requestInfo(req);
       safely('requestHook', () => requestHook(call.span, info));
     }
     const h = durationHistogram();
-    return settle(
-      () => next(req),
+    let pending: Promise<DockerResponse>;
+    try {
+      pending = next(req);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    // Plain `then` with no helper closures: this runs on every traced call.
+    return pending.then(
       (res) => {
         if (call.recording && responseHook) runHooks(call.span, req, res.statusCode, undefined, false);
-        if (!whenBodyDone(res, (o) => recordDuration(h, req, record.start, res.statusCode, o.error))) {
-          recordDuration(h, req, record.start, res.statusCode, undefined);
+        if (h) {
+          if (!res.stream && !res.socket) recordDuration(h, req, start, res.statusCode, undefined);
+          else whenBodyDone(res, (o) => recordDuration(h, req, start, res.statusCode, o.error));
         }
         return res;
       },
-      (err) => {
-        record.end = nowMs();
-        record.statusCode = statusOf(err);
-        record.error = err;
-        call.folded0 = record;
-        if (call.recording && responseHook) runHooks(call.span, req, record.statusCode, err, false);
-        recordDuration(h, req, record.start, record.statusCode, err);
+      (err: unknown) => {
+        const statusCode = statusOf(err);
+        // Kept for expand(): a resend may follow, and then this attempt gets its span.
+        call.folded0 = { req, start, end: nowMs(), statusCode, error: err };
+        if (call.recording && responseHook) runHooks(call.span, req, statusCode, err, false);
+        recordDuration(h, req, start, statusCode, err);
+        throw err;
       },
     );
   }
+
 
   /** A resend follows a folded first attempt: give that attempt its span now, with its real times. */
   function expand(call: CallState): void {
@@ -418,6 +430,8 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     const recording = span.isRecording();
     const ctx = trace.setSpan(parent, span);
     const call: CallState = {
+      req,
+      start: nowMs(),
       span,
       ctx,
       recording,
@@ -435,36 +449,48 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     // Folded, the call span is the first request's span: its context goes out with the request.
     const annotated: AnnotatedRequest = { ...req, [kCall]: call };
     if (folded) addContextHeaders(annotated, req.headers, ctx);
-    const start = nowMs();
-
-    const finish = (statusCode: number | undefined, apiVersion: string | undefined, error: unknown): void => {
-      if (call.requests === 0) {
-        // `.attempt` is not installed: this middleware stands for everything below it.
-        if (!folded) attemptNotInstalled();
-        if (recording && (requestHook || responseHook)) runHooks(span, req, statusCode, error, true);
-        recordDuration(durationHistogram(), req, start, statusCode, error);
-      }
-      if (recording) {
-        if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
-        if (folded) {
-          if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-          if (call.resends > 0) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, call.resends);
-        }
-        if (error !== undefined && !isCancellation(error)) markError(span, error);
-      }
-      span.end();
-    };
-    return settle(
-      () => next(annotated),
+    let pending: Promise<DockerResponse>;
+    try {
+      // No context.with here: what is below reads the call's context from the annotation, and
+      // entering a context per call is measurable on the hot path (see BENCHMARKS.md, tracing).
+      pending = next(annotated);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    // Plain `then` with no helper closures: this runs on every traced call.
+    return pending.then(
       (res) => {
         const apiVersion = res.request?.apiVersion ?? call.apiVersion;
         // A streaming call lasts until its body is consumed (or destroyed).
-        if (!whenBodyDone(res, (o) => finish(res.statusCode, apiVersion, o.error))) finish(res.statusCode, apiVersion, undefined);
+        if (!res.stream && !res.socket) finishCall(call, res.statusCode, apiVersion, undefined);
+        else whenBodyDone(res, (o) => finishCall(call, res.statusCode, apiVersion, o.error));
         return res;
       },
-      (err) => finish(statusOf(err), call.apiVersion, err),
+      (err: unknown) => {
+        finishCall(call, statusOf(err), call.apiVersion, err);
+        throw err;
+      },
     );
   };
+
+  function finishCall(call: CallState, statusCode: number | undefined, apiVersion: string | undefined, error: unknown): void {
+    const { span, req } = call;
+    if (call.requests === 0) {
+      // `.attempt` is not installed: this middleware stands for everything below it.
+      if (!folded) attemptNotInstalled();
+      if (call.recording && (requestHook || responseHook)) runHooks(span, req, statusCode, error, true);
+      recordDuration(durationHistogram(), req, call.start, statusCode, error);
+    }
+    if (call.recording) {
+      if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
+      if (folded) {
+        if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+        if (call.resends > 0) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, call.resends);
+      }
+      if (error !== undefined && !isCancellation(error)) markError(span, error);
+    }
+    span.end();
+  }
 
   /** Two-level mode with `.attempt` not in the chain: say so once (there are no CLIENT spans). */
   function attemptNotInstalled(): void {
