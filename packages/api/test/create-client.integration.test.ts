@@ -6,7 +6,7 @@ import { MAX_API_VERSION } from '../src/generated/operations.js';
 import { describeEachEngine } from './engines.js';
 
 describeEachEngine('createClient options', (engine) => {
-  it('tracing: spans go to the given tracer provider, named by operation, with the negotiated version', async () => {
+  it('tracing: spans go to the given tracer provider, one per call (folded), with the operation and the negotiated version', async () => {
     const exporter = new InMemorySpanExporter();
     const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const docker = createClient({ host: `unix://${engine.socketPath}`, tracing: { tracerProvider } });
@@ -18,11 +18,12 @@ describeEachEngine('createClient options', (engine) => {
       await docker.close();
     }
     const spans = exporter.getFinishedSpans();
-    const op = spans.find((s) => s.name === 'SystemVersion');
-    expect(op).toBeDefined();
-    const attempt = spans.find((s) => s.attributes['url.template'] === '/version');
-    expect(attempt?.attributes['docker.api.version']).toBe(engine.apiVersion);
-    expect(attempt?.attributes['server.address']).toBe('localhost');
+    // The default layout folds the call and its one request into one CLIENT span (docs/tracing.md).
+    const call = spans.find((s) => s.name === 'GET /version');
+    expect(call?.attributes['docker.operation']).toBe('SystemVersion');
+    expect(call?.attributes['docker.api.version']).toBe(engine.apiVersion);
+    expect(call?.attributes['server.address']).toBe('localhost');
+    expect(spans.filter((s) => s.attributes['url.template'] === '/version')).toHaveLength(1);
   });
 
   it('closed client: later calls fail with a ConnectionError, close() is idempotent', async () => {

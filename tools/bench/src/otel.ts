@@ -8,6 +8,11 @@ import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
+export interface OtelSdkOptions {
+  /** Register a MeterProvider too (default true): the http.client.request.duration histogram is recorded. */
+  meter?: boolean;
+}
+
 export interface OtelSdk {
   /** Registers the SDK globally (dockline's tracing middleware looks providers up lazily). */
   enable(): void;
@@ -16,9 +21,12 @@ export interface OtelSdk {
   /** Spans handed to the exporter so far (proves the SDK really recorded). */
   readonly spansExported: number;
   shutdown(): Promise<void>;
+  readonly tracerProvider: BasicTracerProvider;
+  /** Undefined when created with `meter: false`. */
+  readonly meterProvider: MeterProvider | undefined;
 }
 
-export function createOtelSdk(): OtelSdk {
+export function createOtelSdk(options: OtelSdkOptions = {}): OtelSdk {
   let spans = 0;
   const spanExporter: SpanExporter = {
     export(batch: ReadableSpan[], done: (r: ExportResult) => void) {
@@ -38,9 +46,12 @@ export function createOtelSdk(): OtelSdk {
   // Batch processing is what production setups use (Simple exports span by span).
   const spanProcessor = new BatchSpanProcessor(spanExporter, { scheduledDelayMillis: 200 });
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [spanProcessor] });
-  const meterProvider = new MeterProvider({
-    readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 })],
-  });
+  const meterProvider =
+    options.meter === false
+      ? undefined
+      : new MeterProvider({
+          readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 })],
+        });
   const contextManager = new AsyncLocalStorageContextManager();
   const propagator = new W3CTraceContextPropagator();
   return {
@@ -48,7 +59,7 @@ export function createOtelSdk(): OtelSdk {
       context.setGlobalContextManager(contextManager.enable());
       propagation.setGlobalPropagator(propagator);
       trace.setGlobalTracerProvider(tracerProvider);
-      metrics.setGlobalMeterProvider(meterProvider);
+      if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
     },
     async disable() {
       // Exported spans are counted in the SDK's cost: flush while it is still registered.
@@ -61,9 +72,11 @@ export function createOtelSdk(): OtelSdk {
     get spansExported() {
       return spans;
     },
+    tracerProvider,
+    meterProvider,
     async shutdown() {
       await tracerProvider.shutdown();
-      await meterProvider.shutdown();
+      await meterProvider?.shutdown();
     },
   };
 }

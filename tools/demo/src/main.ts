@@ -185,7 +185,8 @@ async function main(): Promise<void> {
   const meterProvider = metricsOut?.metrics.meterProvider;
   const middleware = defaultMiddleware({
     versionNegotiation: negotiation,
-    tracing: { tracerProvider, serverAddress: 'localhost', ...(meterProvider ? { meterProvider } : {}) },
+    // Two-level spans (an operation span and a span per HTTP request): the waterfall shows both.
+    tracing: { tracerProvider, serverAddress: 'localhost', spans: 'two-level', ...(meterProvider ? { meterProvider } : {}) },
   });
 
   const { docker, where, engine } = await connect(values.private === true, values.verbose === true, middleware, say);

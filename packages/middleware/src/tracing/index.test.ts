@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AbortError, createPipeline, NotFoundError, ServerError, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
+import { AbortError, createPipeline, InvalidParameterError, NotFoundError, ServerError, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
 import { describeWithEngine, startFakeDaemon, type FakeDaemon, unixSocketTransport } from '@dockline/tool-testkit';
 import { retry } from '../retry/index.js';
 import { timeout } from '../timeout/index.js';
@@ -99,17 +99,131 @@ describe('tracing (fake daemon)', () => {
     await fake.close();
   });
 
-  it('makes one INTERNAL span per call named by operation, and a CLIENT child per HTTP request with the HTTP attributes', async () => {
-    await full().send(inspect());
+  const CALL = 'GET /containers/{id}/json';
+  const byStart = (xs: ReadableSpan[]) => [...xs].sort((x, y) => x.startTime[0] - y.startTime[0] || x.startTime[1] - y.startTime[1]);
+  const endsBefore = (x: ReadableSpan, y: ReadableSpan) => x.endTime[0] < y.startTime[0] || (x.endTime[0] === y.startTime[0] && x.endTime[1] <= y.startTime[1]);
+
+  it('folded (default): one CLIENT span per call with every HTTP attribute; the first call’s version ping is its child', async () => {
+    const p = full();
+    await p.send(inspect());
+    const call = one(CALL);
+    const ping = one('HEAD /_ping');
+    expect(spans()).toHaveLength(2);
+    expect(call.kind).toBe(SpanKind.CLIENT);
+    // Exactly the allow-listed attributes, with their values.
+    expect(call.attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.template': '/containers/{id}/json',
+      'server.address': 'localhost',
+      'network.transport': 'unix',
+      'docker.operation': 'ContainerInspect',
+      'docker.api.version': '1.41',
+      'http.response.status_code': 200,
+    });
+    expect(call.status.code).toBe(SpanStatusCode.UNSET);
+    expect(ping.kind).toBe(SpanKind.CLIENT);
+    expect(ping.attributes).toMatchObject({ 'http.request.method': 'HEAD', 'url.template': '/_ping', 'docker.operation': 'SystemPing', 'http.response.status_code': 200 });
+    expect(parentOf(ping)).toBe(call.spanContext().spanId);
+    expect(ping.spanContext().traceId).toBe(call.spanContext().traceId);
+    // Later calls send one request each: one span each, nothing else.
+    exporter.reset();
+    await p.send(inspect());
+    await p.send(inspect());
+    expect(spans().map((s) => s.name)).toEqual([CALL, CALL]);
+    // Low cardinality: no id in any span name.
+    expect(spans().some((s) => s.name.includes('abc123'))).toBe(false);
+  });
+
+  it('folded: the call span is a child of the caller’s active span', async () => {
+    const p = full();
+    const tracer = tracerProvider.getTracer('test');
+    await tracer.startActiveSpan('caller', async (span) => {
+      await p.send(inspect());
+      span.end();
+    });
+    expect(parentOf(one(CALL))).toBe(one('caller').spanContext().spanId);
+  });
+
+  it('keeps the hierarchy without a context manager: the parent travels on the request', async () => {
+    context.disable();
+    try {
+      await full().send(inspect());
+      await full({ spans: 'two-level' }).send(inspect());
+    } finally {
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    }
+    const [foldedPing, twoLevelPing] = byStart(named('HEAD /_ping'));
+    const folded = named(CALL).find((s) => parentOf(s) === undefined)!;
+    expect(parentOf(foldedPing!)).toBe(folded.spanContext().spanId);
     const op = one('ContainerInspect');
-    const attempt = one('GET /containers/{id}/json');
+    const attempt = named(CALL).find((s) => s !== folded)!;
+    expect(parentOf(attempt)).toBe(op.spanContext().spanId);
+    expect(parentOf(twoLevelPing!)).toBe(op.spanContext().spanId);
+  });
+
+  it('injects traceparent: the call span’s for its own request, the child’s for the ping', async () => {
+    await full().send(inspect());
+    const [pingReq, inspectReq] = [fake.requestsTo('/_ping')[0]!, fake.requestsTo('/containers/abc123def/json')[0]!];
+    expect(inspectReq.headers.traceparent).toBe(traceparentOf(one(CALL)));
+    expect(pingReq.headers.traceparent).toBe(traceparentOf(one('HEAD /_ping')));
+  });
+
+  it('keeps the caller’s headers and replaces a traceparent of theirs (any case) with the call’s', async () => {
+    await full().send(inspect('abc123def', { headers: { 'X-Custom': 'kept', TraceParent: '00-bogus' } }));
+    const sent = fake.requestsTo('/containers/abc123def/json')[0]!.headers;
+    expect(sent['x-custom']).toBe('kept');
+    expect(sent.traceparent).toBe(traceparentOf(one(CALL)));
+  });
+
+  it('span attributes follow each request (cached objects are per operation, version and resend)', async () => {
+    const t = tracing(options({ spans: 'two-level' }));
+    for (const version of ['1.40', '1.41', '1.40']) await pipeline([t, versionNegotiation({ version }), t.attempt]).send(inspect());
+    // Children are made with the request's attributes from the start (the cached path).
+    const versions = byStart(named(CALL)).map((s) => s.attributes['docker.api.version']);
+    expect(versions).toEqual(['1.40', '1.41', '1.40']);
+  });
+
+  it('folded: a resent call gets a child span per attempt, the first one after the fact with its real times', async () => {
+    const p = full();
+    await p.send(inspect()); // the version ping out of the way
+    exporter.reset();
+    fake.requests.length = 0;
+    fake.script = (r) => (r.path.endsWith('/json') && fake.requestsTo(/json$/).length === 1 ? { status: 503, body: { message: 'busy' } } : undefined);
+    await p.send(inspect());
+    expect(spans()).toHaveLength(3);
+    const call = named(CALL).find((s) => parentOf(s) === undefined)!;
+    const [first, second] = byStart(named(CALL).filter((s) => s !== call)) as [ReadableSpan, ReadableSpan];
+    expect(call.attributes).toMatchObject({ 'http.response.status_code': 200, 'http.request.resend_count': 1, 'docker.api.version': '1.41' });
+    expect(call.status.code).toBe(SpanStatusCode.UNSET);
+    for (const child of [first, second]) {
+      expect(child.kind).toBe(SpanKind.CLIENT);
+      expect(parentOf(child)).toBe(call.spanContext().spanId);
+    }
+    expect(first.attributes['http.request.resend_count']).toBeUndefined();
+    expect(first.attributes).toMatchObject({ 'http.response.status_code': 503, 'error.type': '503', 'docker.api.version': '1.41' });
+    expect(first.status.code).toBe(SpanStatusCode.ERROR);
+    expect(first.events.map((e) => e.name)).toEqual(['exception']);
+    expect(second.attributes['http.request.resend_count']).toBe(1);
+    expect(second.attributes['http.response.status_code']).toBe(200);
+    expect(second.status.code).toBe(SpanStatusCode.UNSET);
+    // The first attempt's span covers its own time: it ended before the resend started, inside the call.
+    expect(endsBefore(first, second)).toBe(true);
+    expect(endsBefore(call, first)).toBe(false);
+    expect(first.startTime[0] > call.startTime[0] || (first.startTime[0] === call.startTime[0] && first.startTime[1] >= call.startTime[1])).toBe(true);
+    // The first attempt went out with the call span's context (its own span did not exist yet), the resend with its own.
+    const sent = fake.requestsTo('/containers/abc123def/json').map((r) => r.headers.traceparent);
+    expect(sent).toEqual([traceparentOf(call), traceparentOf(second)]);
+  });
+
+  it('two-level: one INTERNAL span per call named by operation, and a CLIENT child per HTTP request', async () => {
+    await full({ spans: 'two-level' }).send(inspect());
+    const op = one('ContainerInspect');
+    const attempt = one(CALL);
     const ping = one('HEAD /_ping');
     expect(spans()).toHaveLength(3);
     expect(op.kind).toBe(SpanKind.INTERNAL);
     expect(op.attributes).toEqual({ 'docker.operation': 'ContainerInspect', 'docker.api.version': '1.41' });
-    expect(op.status.code).toBe(SpanStatusCode.UNSET);
     expect(attempt.kind).toBe(SpanKind.CLIENT);
-    // Exactly the allow-listed attributes, with their values.
     expect(attempt.attributes).toEqual({
       'http.request.method': 'GET',
       'url.template': '/containers/{id}/json',
@@ -119,50 +233,17 @@ describe('tracing (fake daemon)', () => {
       'docker.api.version': '1.41',
       'http.response.status_code': 200,
     });
-    expect(ping.kind).toBe(SpanKind.CLIENT);
-    expect(ping.attributes).toMatchObject({ 'http.request.method': 'HEAD', 'url.template': '/_ping', 'docker.operation': 'SystemPing', 'http.response.status_code': 200 });
-    // Hierarchy: both HTTP requests are children of the operation span, in one trace.
     for (const child of [attempt, ping]) {
       expect(parentOf(child)).toBe(op.spanContext().spanId);
       expect(child.spanContext().traceId).toBe(op.spanContext().traceId);
     }
-    // Low cardinality: no id in any span name.
-    expect(spans().some((s) => s.name.includes('abc123'))).toBe(false);
+    expect(fake.requestsTo('/containers/abc123def/json')[0]!.headers.traceparent).toBe(traceparentOf(attempt));
   });
 
-  it('the operation span is a child of the caller’s active span', async () => {
-    const p = full();
-    const tracer = tracerProvider.getTracer('test');
-    await tracer.startActiveSpan('caller', async (span) => {
-      await p.send(inspect());
-      span.end();
-    });
-    expect(parentOf(one('ContainerInspect'))).toBe(one('caller').spanContext().spanId);
-  });
-
-  it('keeps the hierarchy without a context manager: the parent travels on the request', async () => {
-    context.disable();
-    try {
-      await full().send(inspect());
-    } finally {
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    }
-    const op = one('ContainerInspect');
-    expect(parentOf(one('GET /containers/{id}/json'))).toBe(op.spanContext().spanId);
-    expect(parentOf(one('HEAD /_ping'))).toBe(op.spanContext().spanId);
-  });
-
-  it('injects traceparent with the attempt span’s trace id and span id', async () => {
-    await full().send(inspect());
-    const [pingReq, inspectReq] = [fake.requestsTo('/_ping')[0]!, fake.requestsTo('/containers/abc123def/json')[0]!];
-    expect(inspectReq.headers.traceparent).toBe(traceparentOf(one('GET /containers/{id}/json')));
-    expect(pingReq.headers.traceparent).toBe(traceparentOf(one('HEAD /_ping')));
-  });
-
-  it('a retried call has one CLIENT span per attempt, the resend with http.request.resend_count', async () => {
+  it('two-level: a retried call has one CLIENT span per attempt, the resend with http.request.resend_count', async () => {
     fake.script = (r) => (r.path.endsWith('/json') && fake.requestsTo(/json$/).length === 1 ? { status: 503, body: { message: 'busy' } } : undefined);
-    await full().send(inspect());
-    const attempts = named('GET /containers/{id}/json').sort((a, b) => (a.startTime[0] - b.startTime[0]) || (a.startTime[1] - b.startTime[1]));
+    await full({ spans: 'two-level' }).send(inspect());
+    const attempts = byStart(named(CALL));
     expect(attempts).toHaveLength(2);
     const [first, second] = attempts as [ReadableSpan, ReadableSpan];
     expect(first.attributes['http.request.resend_count']).toBeUndefined();
@@ -181,66 +262,84 @@ describe('tracing (fake daemon)', () => {
     expect(sent).toEqual([traceparentOf(first), traceparentOf(second)]);
   });
 
-  it('marks a 404 as an error with an exception event, on the operation and the attempt', async () => {
+  it('marks a 404 as an error with an exception event: on the call span (folded), on the operation and the attempt (two-level)', async () => {
     fake.script = (r) => (r.path.endsWith('/json') ? { status: 404, body: { message: 'No such container: abc123def' } } : undefined);
-    await expect(full().send(inspect())).rejects.toBeInstanceOf(NotFoundError);
-    for (const s of [one('ContainerInspect'), one('GET /containers/{id}/json')]) {
+    const check = (s: ReadableSpan) => {
       expect(s.status.code).toBe(SpanStatusCode.ERROR);
       expect(s.attributes['error.type']).toBe('404');
       const exception = s.events.find((e) => e.name === 'exception');
       expect(exception?.attributes).toMatchObject({ 'exception.type': 'NotFoundError', 'exception.message': expect.stringContaining('No such container') });
-    }
-    expect(one('GET /containers/{id}/json').attributes['http.response.status_code']).toBe(404);
+    };
+    await expect(full().send(inspect())).rejects.toBeInstanceOf(NotFoundError);
+    check(one(CALL));
+    expect(one(CALL).attributes['http.response.status_code']).toBe(404);
+    exporter.reset();
+    await expect(full({ spans: 'two-level' }).send(inspect())).rejects.toBeInstanceOf(NotFoundError);
+    check(one('ContainerInspect'));
+    check(one(CALL));
+    expect(one(CALL).attributes['http.response.status_code']).toBe(404);
   });
 
   it('a deadline is an error (TimeoutError); a caller’s abort is not (no error status, no exception, no metric point)', async () => {
     fake.script = (r) => (r.path.endsWith('/json') ? { hang: true } : undefined);
     await expect(full({}, { timeoutMs: 150 }).send(inspect())).rejects.toBeInstanceOf(TimeoutError);
     await settle();
-    const timedOut = one('ContainerInspect');
+    const timedOut = one(CALL);
     expect(timedOut.status.code).toBe(SpanStatusCode.ERROR);
     expect(timedOut.attributes['error.type']).toBe('TimeoutError');
     exporter.reset();
 
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    await expect(full().send(inspect('abc123def', { signal: controller.signal }))).rejects.toBeInstanceOf(AbortError);
+    for (const spansOption of ['folded', 'two-level'] as const) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await expect(full({ spans: spansOption }).send(inspect('abc123def', { signal: controller.signal }))).rejects.toBeInstanceOf(AbortError);
+    }
     await settle();
-    for (const s of [one('ContainerInspect'), one('GET /containers/{id}/json')]) {
+    expect(named(CALL)).toHaveLength(2);
+    for (const s of [...named(CALL), one('ContainerInspect')]) {
       expect(s.status.code).toBe(SpanStatusCode.UNSET);
       expect(s.events).toHaveLength(0);
       expect(s.attributes['error.type']).toBeUndefined();
     }
-    // Only the timed-out attempt was measured; the cancelled one left no data point.
+    // Only the timed-out request was measured; the cancelled ones left no data point.
     const points = (await durationPoints()).filter((p) => p.attributes['url.template'] === '/containers/{id}/json');
     expect(points).toEqual([{ attributes: expect.objectContaining({ 'error.type': 'TimeoutError' }), count: 1 }]);
   });
 
-  it('ends a streaming call’s spans when its stream ends, not when the response resolves', async () => {
+  it('ends a streaming call’s spans when its stream ends, not when the response resolves (both layouts)', async () => {
     fake.script = (r) => (r.path.endsWith('/logs') ? { chunks: ['a', 'b', 'c'], chunkDelayMs: 60 } : undefined);
-    const res = await full().send({ ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true });
-    await settle();
-    expect(named('ContainerLogs')).toHaveLength(0);
-    expect(named('GET /containers/{id}/logs')).toHaveLength(0);
-    let text = '';
-    for await (const chunk of res.stream!) text += String(chunk);
-    expect(text).toBe('abc');
-    await settle();
-    const op = one('ContainerLogs');
-    const attempt = one('GET /containers/{id}/logs');
-    expect(attempt.attributes['http.response.status_code']).toBe(200);
-    expect(op.status.code).toBe(SpanStatusCode.UNSET);
-    // The span lasted for the whole body (3 chunks, 60 ms apart), not just the head.
-    expect(attempt.duration[0] * 1000 + attempt.duration[1] / 1e6).toBeGreaterThanOrEqual(150);
+    const logs = { ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true } as const;
+    for (const spansOption of ['folded', 'two-level'] as const) {
+      exporter.reset();
+      const res = await full({ spans: spansOption }).send(logs);
+      await settle();
+      expect(named('ContainerLogs')).toHaveLength(0);
+      expect(named('GET /containers/{id}/logs')).toHaveLength(0);
+      let text = '';
+      for await (const chunk of res.stream!) text += String(chunk);
+      expect(text).toBe('abc');
+      await settle();
+      const call = spansOption === 'folded' ? one('GET /containers/{id}/logs') : one('ContainerLogs');
+      const request = one('GET /containers/{id}/logs');
+      expect(request.attributes['http.response.status_code']).toBe(200);
+      expect(call.status.code).toBe(SpanStatusCode.UNSET);
+      // The spans lasted for the whole body (3 chunks, 60 ms apart), not just the head.
+      for (const s of [call, request]) expect(s.duration[0] * 1000 + s.duration[1] / 1e6).toBeGreaterThanOrEqual(150);
+    }
   });
 
   it('a stream broken mid-body ends its spans with an error', async () => {
     fake.script = (r) => (r.path.endsWith('/logs') ? { chunks: ['a'], after: 'reset' } : undefined);
-    const res = await full().send({ ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true });
-    await expect((async () => { for await (const _ of res.stream!) void _; })()).rejects.toThrow();
-    await settle();
-    expect(one('ContainerLogs').status.code).toBe(SpanStatusCode.ERROR);
-    expect(one('GET /containers/{id}/logs').attributes['error.type']).toBe('ConnectionError');
+    const logs = { ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true } as const;
+    for (const spansOption of ['folded', 'two-level'] as const) {
+      exporter.reset();
+      const res = await full({ spans: spansOption }).send(logs);
+      await expect((async () => { for await (const _ of res.stream!) void _; })()).rejects.toThrow();
+      await settle();
+      const call = spansOption === 'folded' ? one('GET /containers/{id}/logs') : one('ContainerLogs');
+      expect(call.status.code).toBe(SpanStatusCode.ERROR);
+      expect(one('GET /containers/{id}/logs').attributes['error.type']).toBe('ConnectionError');
+    }
   });
 
   it('records http.client.request.duration per attempt with the stable attributes', async () => {
@@ -253,24 +352,49 @@ describe('tracing (fake daemon)', () => {
     expect(points).toContainEqual({ attributes: { 'http.request.method': 'HEAD', 'url.template': '/_ping', 'server.address': 'localhost', 'http.response.status_code': 200 }, count: 1 });
   });
 
-  it('tracing() alone (no .attempt installed) still makes the CLIENT span and injects its context', async () => {
+  it('tracing() alone (no .attempt installed) still makes the CLIENT span, injects its context and records the metric', async () => {
     await pipeline([tracing(options())]).send(inspect());
-    const op = one('ContainerInspect');
-    const attempt = one('GET /containers/{id}/json');
-    expect(parentOf(attempt)).toBe(op.spanContext().spanId);
-    expect(attempt.attributes['http.response.status_code']).toBe(200);
-    expect(fake.requests[0]!.headers.traceparent).toBe(traceparentOf(attempt));
+    const call = one(CALL);
+    expect(spans()).toHaveLength(1);
+    expect(call.attributes['http.response.status_code']).toBe(200);
+    expect(fake.requests[0]!.headers.traceparent).toBe(traceparentOf(call));
     expect((await durationPoints()).length).toBe(1);
   });
 
-  it('.attempt read but not installed: the operation middleware takes the CLIENT spans over after the first call', async () => {
+  it('.attempt is plain data: reading it changes nothing, and it is the same middleware each time', async () => {
     const t = tracing(options());
+    const descriptor = Object.getOwnPropertyDescriptor(t, 'attempt');
+    expect(descriptor?.get).toBeUndefined();
+    expect(typeof descriptor?.value).toBe('function');
+    expect(t.attempt).toBe(t.attempt);
+    // Read but not installed: calls are traced exactly as without reading it.
     void t.attempt;
     const p = pipeline([t]);
     await p.send(inspect());
-    expect(named('GET /containers/{id}/json')).toHaveLength(0);
     await p.send(inspect());
-    expect(named('GET /containers/{id}/json')).toHaveLength(1);
+    expect(named(CALL)).toHaveLength(2);
+    expect(fake.requests.map((r) => r.headers.traceparent)).toEqual(named(CALL).map(traceparentOf));
+  });
+
+  it('two-level without .attempt installed: warns once that there are no CLIENT spans', async () => {
+    const warned: string[] = [];
+    diag.setLogger({ error: () => {}, warn: (m) => warned.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      const p = pipeline([tracing(options({ spans: 'two-level' }))]);
+      await p.send(inspect());
+      await p.send(inspect());
+    } finally {
+      diag.disable();
+    }
+    expect(named('ContainerInspect')).toHaveLength(2);
+    expect(named(CALL)).toHaveLength(0);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain('.attempt is not in the middleware chain');
+  });
+
+  it('rejects an unknown spans option with InvalidParameterError', () => {
+    expect(() => tracing({ spans: 'flat' as never })).toThrow(InvalidParameterError);
+    expect(() => tracing({ spans: 'flat' as never })).toThrow(/spans must be 'folded' or 'two-level', got "flat"/);
   });
 
   it('calls the hooks with request and response info, and a throwing hook does not break the request', async () => {
@@ -289,7 +413,8 @@ describe('tracing (fake daemon)', () => {
     });
     const res = await p.send(inspect());
     expect(res.statusCode).toBe(200);
-    const attempt = one('GET /containers/{id}/json');
+    // Folded: the call span stands for the request, so the hooks got it.
+    const attempt = one(CALL);
     expect(attempt.attributes['hook.request']).toBe('ContainerInspect');
     expect(attempt.attributes['hook.status']).toBe(200);
     expect(seen).toContainEqual({ operation: 'ContainerInspect', method: 'GET', route: '/containers/{id}/json', path: '/v1.41/containers/abc123def/json', apiVersion: '1.41', attempt: 0, response: 'json' });
@@ -388,8 +513,7 @@ describe('tracing (fake daemon)', () => {
       expect(spans()).toHaveLength(0);
       trace.setGlobalTracerProvider(tracerProvider);
       await p.send(inspect());
-      expect(named('ContainerInspect')).toHaveLength(1);
-      expect(named('GET /containers/{id}/json')).toHaveLength(1);
+      expect(named(CALL)).toHaveLength(1);
     } finally {
       trace.disable();
       propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -421,11 +545,13 @@ describeWithEngine('tracing (real dockerd)', (engine) => {
     await expect(p.send(inspect('dockline-no-such-container'))).rejects.toBeInstanceOf(NotFoundError);
     const version = one('GET /version');
     expect(version.attributes).toMatchObject({ 'docker.api.version': '1.41', 'http.response.status_code': 200, 'server.address': 'localhost', 'network.transport': 'unix' });
-    expect(one('SystemVersion').attributes['docker.api.version']).toBe('1.41');
+    expect(version.kind).toBe(SpanKind.CLIENT);
     const missing = one('GET /containers/{id}/json');
     expect(missing.attributes).toMatchObject({ 'docker.api.version': '1.41', 'http.response.status_code': 404, 'error.type': '404' });
-    expect(one('ContainerInspect').status.code).toBe(SpanStatusCode.ERROR);
-    expect(named('HEAD /_ping')).toHaveLength(1);
+    expect(missing.status.code).toBe(SpanStatusCode.ERROR);
+    // Folded: one span per call, plus the version ping of the first call as its child.
+    expect(parentOf(one('HEAD /_ping'))).toBe(version.spanContext().spanId);
+    expect(spans()).toHaveLength(3);
   });
 
   it('ends a hijacked call’s spans when its socket closes', async () => {
@@ -443,7 +569,6 @@ describeWithEngine('tracing (real dockerd)', (engine) => {
       const execId = (exec.body as { Id: string }).Id;
       const res = await send('ExecStart', 'POST', `/exec/${execId}/start`, '/exec/{id}/start', { response: 'hijack', longRunning: true, body: { Detach: false, Tty: false } });
       await settle();
-      expect(named('ExecStart')).toHaveLength(0);
       expect(named('POST /exec/{id}/start')).toHaveLength(0);
       const socket = res.socket!;
       const drained = (async () => {
@@ -453,7 +578,7 @@ describeWithEngine('tracing (real dockerd)', (engine) => {
       await drained;
       socket.destroy();
       await settle();
-      expect(one('ExecStart').status.code).toBe(SpanStatusCode.UNSET);
+      expect(one('POST /exec/{id}/start').status.code).toBe(SpanStatusCode.UNSET);
       expect(one('POST /exec/{id}/start').attributes).toMatchObject({ 'http.response.status_code': res.statusCode, 'docker.api.version': '1.41' });
     } finally {
       await send('ContainerDelete', 'DELETE', `/containers/${id}`, '/containers/{id}', { query: { force: true }, response: 'empty' }).catch(() => undefined);

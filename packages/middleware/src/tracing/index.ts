@@ -30,6 +30,7 @@ import {
 import {
   AbortError,
   DockerError,
+  InvalidParameterError,
   markSequential,
   type DockerRequest,
   type DockerResponse,
@@ -65,10 +66,24 @@ export interface TracingResponseInfo {
   readonly error: unknown;
 }
 
-/** Runs when an attempt's CLIENT span starts (before the request is sent). Errors it throws are logged and ignored. */
+/**
+ * Runs when an HTTP request's span starts, before the request is sent, with the span that
+ * stands for that request (the call span for a request folded into it). Errors it throws are
+ * logged and ignored.
+ */
 export type TracingRequestHook = (span: Span, request: TracingRequestInfo) => void;
-/** Runs when an attempt's response head arrived or the attempt failed. Errors it throws are logged and ignored. */
+/** Runs when a request's response head arrived or the request failed. Errors it throws are logged and ignored. */
 export type TracingResponseHook = (span: Span, response: TracingResponseInfo) => void;
+
+/**
+ * - `'folded'` (the default): one CLIENT span per API call, named `${method} ${route}`, with
+ *   the HTTP attributes of its request. Child CLIENT spans appear only when a call sent more
+ *   than one HTTP request: the version ping of a client's first call, and every attempt of
+ *   a resent call (the first attempt then as a child too, with its real times).
+ * - `'two-level'`: an INTERNAL span per call named by operation and a CLIENT child for every
+ *   HTTP request, always (needs `.attempt` installed innermost).
+ */
+export type TracingSpans = 'folded' | 'two-level';
 
 export interface TracingOptions {
   /** Default: the global tracer provider (looked up lazily, so registering the SDK later works). */
@@ -84,28 +99,61 @@ export interface TracingOptions {
   serverPort?: number;
   /** `network.transport` on spans: 'unix', 'tcp', 'pipe'... (`transport.networkTransport`). */
   networkTransport?: string;
+  /** Span layout, see {@link TracingSpans}. Default 'folded': one span per call in the common case. */
+  spans?: TracingSpans;
   requestHook?: TracingRequestHook;
   responseHook?: TracingResponseHook;
 }
 
 export interface TracingMiddleware extends Middleware {
   /**
-   * The per-attempt half: one CLIENT span per HTTP request actually sent (each retry and
-   * the version ping included), carrying `traceparent`. Install it innermost. Reading this
-   * property switches the instance to split mode: the outer middleware then makes only
-   * the operation span and leaves attempt spans to this one.
+   * The per-request half, a plain middleware (reading this property changes nothing): it
+   * sees every HTTP request actually sent (each retry and the version ping included),
+   * records `http.client.request.duration` per request, and makes the child CLIENT spans.
+   * Install it innermost: `[t, timeout(), retry(), versionNegotiation(), t.attempt]`.
+   * Without it, each call still gets its span and one duration point per call.
    */
   readonly attempt: Middleware;
 }
 
-/** Private annotation carried on the request from the operation span to the attempt spans. */
+/** Private annotation carried on the request from the call span to the attempt middleware. */
 const kCall = Symbol('dockline.tracing.call');
 
+/** A folded request, kept until the call ends in case a resend needs its own span after the fact. */
+interface FoldedRequest {
+  readonly req: DockerRequest;
+  /** Epoch ms (performance clock). */
+  readonly start: number;
+  readonly end: number;
+  readonly statusCode: number | undefined;
+  readonly error: unknown;
+}
+
 interface CallState {
-  /** Context holding the operation span: the parent of every attempt span. */
+  /** The request as the call middleware saw it (hooks and the metric without `.attempt`). */
+  readonly req: DockerRequest;
+  /** Epoch ms (performance clock). */
+  readonly start: number;
+  readonly span: Span;
+  /** Context holding the call span: the parent of every child span. */
   readonly ctx: Context;
+  readonly recording: boolean;
+  readonly folded: boolean;
+  /** The call's own request (a resend has the same operation, method and route; the ping does not). */
+  readonly operation: string;
+  readonly method: HttpMethod;
+  readonly route: string;
   apiVersion: string | undefined;
-  attempts: number;
+  /** HTTP requests the attempt middleware saw (0: it is not installed). */
+  requests: number;
+  /** The highest `req.attempt` of the call's own request. */
+  resends: number;
+  /** Folded mode: the call's first own request went out without a span of its own. */
+  foldedSent: boolean;
+  /** Folded mode: that request, while it failed and a resend may still follow. */
+  folded0: FoldedRequest | undefined;
+  /** Folded mode: the call's own requests have child spans (a resend happened). */
+  expanded: boolean;
 }
 
 type AnnotatedRequest = DockerRequest & { [kCall]?: CallState };
@@ -134,24 +182,30 @@ const NOOP_METER = createNoopMeter();
 /** The API's no-op provider: what a ProxyTracerProvider delegates to while no SDK is registered. */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
+/** Entries per attribute cache. */
+const CACHE_LIMIT = 2000;
+
+/** Wall-clock ms with sub-ms precision, for spans started or ended after the fact. */
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
 /**
  * OpenTelemetry tracing and metrics for Docker calls, on `@opentelemetry/api` only (bring
  * your own SDK; while no tracer provider, meter provider or propagator is registered, a
  * call skips all span work).
  *
- * - One INTERNAL span per API call, named by operation (`ContainerInspect`).
- * - One CLIENT span per HTTP attempt, named `${method} ${route}` (`GET /containers/{id}/json`),
- *   with the stable HTTP client attributes, `url.template`, `docker.operation` and
- *   `docker.api.version`; W3C context (`traceparent`) is injected into its request.
- * - `http.client.request.duration` (s) recorded per attempt.
+ * - By default one CLIENT span per API call, named `${method} ${route}`
+ *   (`GET /containers/{id}/json`), with the stable HTTP client attributes, `url.template`,
+ *   `docker.operation` and `docker.api.version`; W3C context (`traceparent`) is injected
+ *   into its request. A call that sent more than one request (a resend, the version ping)
+ *   also gets a child CLIENT span per request. `spans: 'two-level'` makes an INTERNAL span
+ *   per call named by operation with a CLIENT child per request, always (see docs/tracing.md).
+ * - `http.client.request.duration` (s) recorded per HTTP request.
  * - Streaming and hijacked calls end their spans when the stream or socket closes.
  * - A caller's abort is not an error (status unset, no exception event, no metric point).
  * - Only allow-listed attributes are set; header values are never read; error messages
  *   are scrubbed of URL credentials before they are recorded.
  *
- * Install it outermost. For one CLIENT span per attempt (retries, the version ping), also
- * install `.attempt` innermost; without it the operation middleware makes one CLIENT span
- * itself around everything below it.
+ * Install it outermost and its `.attempt` innermost (defaultMiddleware does both).
  *
  * @example
  * import { tracing, timeout, retry, versionNegotiation } from '@dockline/middleware';
@@ -161,6 +215,10 @@ const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 export function tracing(options: TracingOptions = {}): TracingMiddleware {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(PACKAGE_NAME, PACKAGE_VERSION);
   const { requestHook, responseHook, meterProvider } = options;
+  const folded = (options.spans ?? 'folded') === 'folded';
+  if (options.spans !== undefined && options.spans !== 'folded' && options.spans !== 'two-level') {
+    throw new InvalidParameterError(`tracing: spans must be 'folded' or 'two-level', got ${JSON.stringify(options.spans)}`);
+  }
   const spanBase: Attributes = {};
   const metricBase: Attributes = {};
   if (options.serverAddress !== undefined) spanBase[ATTR_SERVER_ADDRESS] = metricBase[ATTR_SERVER_ADDRESS] = options.serverAddress;
@@ -187,7 +245,6 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     return histogram;
   }
 
-  let split = false;
   let warnedMissingAttempt = false;
 
   /**
@@ -203,145 +260,275 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     return durationHistogram() === undefined && propagation.fields().length === 0;
   }
 
-  function runAttempt(req: AnnotatedRequest, next: Handler): Promise<DockerResponse> {
-    const call = req[kCall];
-    if (call) {
-      call.attempts++;
-      if (req.apiVersion !== undefined) call.apiVersion = req.apiVersion;
+  /*
+   * Attribute objects are cached (the SDK copies what it is given): a call builds none on the
+   * hot path. Keys are low-cardinality (operation, method, route, API version, status), and
+   * the caches stop growing at CACHE_LIMIT entries so odd inputs cannot grow them without end.
+   */
+  const spanAttributeCache = new Map<string, Attributes>();
+  const metricAttributeCache = new Map<string, Attributes>();
+
+  /** The attributes of a CLIENT span for `req`, known before it is sent. */
+  function requestAttributes(req: DockerRequest): Attributes {
+    const resend = req.attempt !== undefined && req.attempt > 0 ? req.attempt : 0;
+    const key = `${req.operation}\0${req.method}\0${req.route}\0${req.apiVersion ?? ''}\0${resend}`;
+    let attributes = spanAttributeCache.get(key);
+    if (attributes) return attributes;
+    attributes = Object.assign({}, spanBase);
+    attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
+    attributes[ATTR_URL_TEMPLATE] = req.route;
+    attributes[ATTR_DOCKER_OPERATION] = req.operation;
+    if (req.apiVersion !== undefined) attributes[ATTR_DOCKER_API_VERSION] = req.apiVersion;
+    if (resend > 0) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = resend;
+    if (spanAttributeCache.size < CACHE_LIMIT) spanAttributeCache.set(key, attributes);
+    return attributes;
+  }
+
+  function recordDuration(h: Histogram | undefined, req: DockerRequest, startMs: number, statusCode: number | undefined, error: unknown): void {
+    // A cancelled request's duration is the caller's choice, not the daemon's latency.
+    if (!h || isCancellation(error)) return;
+    const type = error === undefined ? '' : errorType(error);
+    const key = `${req.method}\0${req.route}\0${statusCode ?? ''}\0${type}`;
+    let attributes = metricAttributeCache.get(key);
+    if (!attributes) {
+      attributes = Object.assign({}, metricBase);
+      attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
+      attributes[ATTR_URL_TEMPLATE] = req.route;
+      if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
+      if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
+      if (metricAttributeCache.size < CACHE_LIMIT) metricAttributeCache.set(key, attributes);
     }
-    const parent = call?.ctx ?? context.active();
-    const span = tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT }, parent);
+    h.record((nowMs() - startMs) / 1000, attributes);
+  }
+
+  function runHooks(span: Span, req: DockerRequest, statusCode: number | undefined, error: unknown, request: boolean): void {
+    const info = requestInfo(req);
+    if (request && requestHook) safely('requestHook', () => requestHook(span, info));
+    if (responseHook) safely('responseHook', () => responseHook(span, { request: info, statusCode, error }));
+  }
+
+  /** A CLIENT span of its own for one HTTP request, child of `parent`. */
+  function runAttempt(req: DockerRequest, next: Handler, parent: Context): Promise<DockerResponse> {
+    const span = tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(req) }, parent);
     const recording = span.isRecording();
-    let info: TracingRequestInfo | undefined;
-    if (recording) {
-      span.setAttributes(spanBase);
-      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, req.method);
-      span.setAttribute(ATTR_URL_TEMPLATE, req.route);
-      span.setAttribute(ATTR_DOCKER_OPERATION, req.operation);
-      if (req.apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, req.apiVersion);
-      if (req.attempt !== undefined && req.attempt > 0) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, req.attempt);
-      if (requestHook) {
-        info = requestInfo(req);
-        const i = info;
-        safely('requestHook', () => requestHook(span, i));
-      }
+    if (recording && requestHook) {
+      const info = requestInfo(req);
+      safely('requestHook', () => requestHook(span, info));
     }
     const ctx = trace.setSpan(parent, span);
     const sent = injectContext(req, ctx);
-    const histogram = durationHistogram();
-    const start = performance.now();
+    const h = durationHistogram();
+    const start = nowMs();
 
     const finish = (statusCode: number | undefined, error: unknown): void => {
-      const cancelled = isCancellation(error);
       if (recording) {
         if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-        if (error !== undefined && !cancelled) markError(span, error);
+        if (error !== undefined && !isCancellation(error)) markError(span, error);
       }
       span.end();
-      // A cancelled attempt's duration is the caller's choice, not the daemon's latency.
-      if (histogram && !cancelled) {
-        const attributes: Attributes = { ...metricBase, [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_TEMPLATE]: req.route };
-        if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
-        if (error !== undefined) attributes[ATTR_ERROR_TYPE] = errorType(error);
-        histogram.record((performance.now() - start) / 1000, attributes);
-      }
+      recordDuration(h, req, start, statusCode, error);
     };
     const respond = (statusCode: number | undefined, error: unknown): void => {
-      if (!recording || !responseHook) return;
-      const request = info ?? requestInfo(req);
-      safely('responseHook', () => responseHook(span, { request, statusCode, error }));
+      if (recording && responseHook) runHooks(span, req, statusCode, error, false);
     };
-
-    let pending: Promise<DockerResponse>;
-    try {
-      pending = context.with(ctx, next, undefined, sent);
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    return pending.then(
+    return settle(
+      () => context.with(ctx, next, undefined, sent),
       (res) => {
         respond(res.statusCode, undefined);
-        // A stream's attempt lasts until its body is consumed (or destroyed).
+        // A stream's request lasts until its body is consumed (or destroyed).
         if (!whenBodyDone(res, (o) => finish(res.statusCode, o.error))) finish(res.statusCode, undefined);
         return res;
       },
-      (err: unknown) => {
-        const statusCode = err instanceof DockerError ? err.statusCode : undefined;
+      (err) => {
+        const statusCode = statusOf(err);
         respond(statusCode, err);
         finish(statusCode, err);
+      },
+    );
+  }
+
+  /**
+   * Folded mode: the call's first own request has no span of its own; the call span stands
+   * for it (the call middleware sets its HTTP attributes). Only the metric and the hooks here.
+   */
+  function runFolded(call: CallState, req: DockerRequest, next: Handler): Promise<DockerResponse> {
+    const start = nowMs();
+    call.foldedSent = true;
+    if (call.recording && requestHook) {
+      const info = requestInfo(req);
+      safely('requestHook', () => requestHook(call.span, info));
+    }
+    const h = durationHistogram();
+    let pending: Promise<DockerResponse>;
+    try {
+      pending = next(req);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    // Plain `then` with no helper closures: this runs on every traced call.
+    return pending.then(
+      (res) => {
+        if (call.recording && responseHook) runHooks(call.span, req, res.statusCode, undefined, false);
+        if (h) {
+          if (!res.stream && !res.socket) recordDuration(h, req, start, res.statusCode, undefined);
+          else whenBodyDone(res, (o) => recordDuration(h, req, start, res.statusCode, o.error));
+        }
+        return res;
+      },
+      (err: unknown) => {
+        const statusCode = statusOf(err);
+        // Kept for expand(): a resend may follow, and then this attempt gets its span.
+        call.folded0 = { req, start, end: nowMs(), statusCode, error: err };
+        if (call.recording && responseHook) runHooks(call.span, req, statusCode, err, false);
+        recordDuration(h, req, start, statusCode, err);
         throw err;
       },
     );
   }
 
+
+  /** A resend follows a folded first attempt: give that attempt its span now, with its real times. */
+  function expand(call: CallState): void {
+    call.expanded = true;
+    const first = call.folded0;
+    call.folded0 = undefined;
+    if (!first || !call.recording) return;
+    const span = tracer.startSpan(
+      `${first.req.method} ${first.req.route}`,
+      { kind: SpanKind.CLIENT, attributes: requestAttributes(first.req), startTime: first.start },
+      call.ctx,
+    );
+    if (first.statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, first.statusCode);
+    if (first.error !== undefined && !isCancellation(first.error)) markError(span, first.error);
+    span.end(first.end);
+  }
+
   const attemptMiddleware: Middleware = markSequential(function tracingAttemptMiddleware(req, next) {
-    if (unobserved()) return next(req);
-    return runAttempt(req, next);
+    const call = (req as AnnotatedRequest)[kCall];
+    if (!call) {
+      // No call middleware above (or it saw nothing to observe): a span per request on its own.
+      if (unobserved()) return next(req);
+      return runAttempt(req, next, context.active());
+    }
+    call.requests++;
+    if (req.apiVersion !== undefined) call.apiVersion = req.apiVersion;
+    const own = req.operation === call.operation && req.method === call.method && req.route === call.route;
+    if (own && req.attempt !== undefined && req.attempt > call.resends) call.resends = req.attempt;
+    if (call.folded && own) {
+      if (!call.foldedSent) return runFolded(call, req, next);
+      if (!call.expanded) expand(call);
+    }
+    return runAttempt(req, next, call.ctx);
   });
 
-  const operationMiddleware = function tracingMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
+  const callMiddleware = function tracingMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
     if (unobserved()) return next(req);
     const parent = context.active();
-    const span = tracer.startSpan(req.operation || 'DockerRequest', { kind: SpanKind.INTERNAL }, parent);
-    if (!span.isRecording()) {
-      // Not sampled, or no SDK: no attribute work. Attempts still propagate the parent's
-      // context (a sampled-out traceparent) and record the metric.
-      span.end();
-      return split ? next(req) : runAttempt(req, next);
-    }
-    span.setAttribute(ATTR_DOCKER_OPERATION, req.operation);
+    const span = folded
+      ? tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(req) }, parent)
+      : tracer.startSpan(req.operation || 'DockerRequest', { kind: SpanKind.INTERNAL, attributes: { [ATTR_DOCKER_OPERATION]: req.operation } }, parent);
+    const recording = span.isRecording();
     const ctx = trace.setSpan(parent, span);
-    const call: CallState = { ctx, apiVersion: req.apiVersion, attempts: 0 };
+    const call: CallState = {
+      req,
+      start: nowMs(),
+      span,
+      ctx,
+      recording,
+      folded,
+      operation: req.operation,
+      method: req.method,
+      route: req.route,
+      apiVersion: req.apiVersion,
+      requests: 0,
+      resends: 0,
+      foldedSent: false,
+      folded0: undefined,
+      expanded: false,
+    };
+    // Folded, the call span is the first request's span: its context goes out with the request.
     const annotated: AnnotatedRequest = { ...req, [kCall]: call };
-    const splitNow = split;
-
+    if (folded) addContextHeaders(annotated, req.headers, ctx);
     let pending: Promise<DockerResponse>;
     try {
-      pending = context.with(ctx, splitNow ? next : (r: DockerRequest) => runAttempt(r, next), undefined, annotated);
+      // No context.with here: what is below reads the call's context from the annotation, and
+      // entering a context per call is measurable on the hot path (see BENCHMARKS.md, tracing).
+      pending = next(annotated);
     } catch (err) {
       pending = Promise.reject(err);
     }
+    // Plain `then` with no helper closures: this runs on every traced call.
     return pending.then(
       (res) => {
-        if (splitNow && call.attempts === 0) attemptNotInstalled();
         const apiVersion = res.request?.apiVersion ?? call.apiVersion;
-        if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
         // A streaming call lasts until its body is consumed (or destroyed).
-        if (!whenBodyDone(res, (o) => endOperation(span, o.error))) span.end();
+        if (!res.stream && !res.socket) finishCall(call, res.statusCode, apiVersion, undefined);
+        else whenBodyDone(res, (o) => finishCall(call, res.statusCode, apiVersion, o.error));
         return res;
       },
       (err: unknown) => {
-        if (call.apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, call.apiVersion);
-        endOperation(span, err);
+        finishCall(call, statusOf(err), call.apiVersion, err);
         throw err;
       },
     );
   };
 
-  /** `.attempt` was read but never ran: fall back to attempt spans from the operation middleware. */
+  function finishCall(call: CallState, statusCode: number | undefined, apiVersion: string | undefined, error: unknown): void {
+    const { span, req } = call;
+    if (call.requests === 0) {
+      // `.attempt` is not installed: this middleware stands for everything below it.
+      if (!folded) attemptNotInstalled();
+      if (call.recording && (requestHook || responseHook)) runHooks(span, req, statusCode, error, true);
+      recordDuration(durationHistogram(), req, call.start, statusCode, error);
+    }
+    if (call.recording) {
+      if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
+      if (folded) {
+        if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+        if (call.resends > 0) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, call.resends);
+      }
+      if (error !== undefined && !isCancellation(error)) markError(span, error);
+    }
+    span.end();
+  }
+
+  /** Two-level mode with `.attempt` not in the chain: say so once (there are no CLIENT spans). */
   function attemptNotInstalled(): void {
-    split = false;
     if (warnedMissingAttempt) return;
     warnedMissingAttempt = true;
     diag.warn(
-      `${PACKAGE_NAME}: tracing().attempt was read but is not in the middleware chain (it saw no request); ` +
-        'the operation middleware makes the CLIENT spans from now on. Put it innermost: [t, ..., t.attempt].',
+      `${PACKAGE_NAME}: tracing({ spans: 'two-level' }).attempt is not in the middleware chain (it saw no request), ` +
+        'so calls get no CLIENT span and no traceparent. Put it innermost: [t, ..., t.attempt].',
     );
   }
 
-  Object.defineProperty(operationMiddleware, 'attempt', {
-    enumerable: true,
-    get(): Middleware {
-      split = true;
-      return attemptMiddleware;
-    },
-  });
-  return markSequential(operationMiddleware) as TracingMiddleware;
+  return Object.assign(markSequential(callMiddleware), { attempt: attemptMiddleware }) as TracingMiddleware;
 }
 
-function endOperation(span: Span, error: unknown): void {
-  if (error !== undefined && !isCancellation(error)) markError(span, error);
-  span.end();
+/**
+ * `then` on what `send` returns (a synchronous throw becomes a rejection); `onError` runs
+ * before the error is rethrown.
+ */
+function settle(
+  send: () => Promise<DockerResponse>,
+  onResponse: (res: DockerResponse) => DockerResponse,
+  onError: (err: unknown) => void,
+): Promise<DockerResponse> {
+  let pending: Promise<DockerResponse>;
+  try {
+    pending = send();
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  return pending.then(onResponse, (err: unknown) => {
+    onError(err);
+    throw err;
+  });
+}
+
+/** The HTTP status of a failed request, when the daemon answered. */
+function statusOf(error: unknown): number | undefined {
+  return error instanceof DockerError ? error.statusCode : undefined;
 }
 
 function markError(span: Span, error: unknown): void {
@@ -396,15 +583,32 @@ function requestInfo(req: DockerRequest): TracingRequestInfo {
  * into a copy of the request's headers. Nothing is done when no propagator is registered.
  */
 function injectContext(req: DockerRequest, ctx: Context): DockerRequest {
-  if (propagation.fields().length === 0) return req;
+  const out = { ...req };
+  addContextHeaders(out, req.headers, ctx);
+  return out;
+}
+
+/**
+ * Sets `out.headers` to a copy of `headers` with the context's propagation headers (a
+ * caller's header of the same name, in any case, is replaced); leaves `out` alone when the
+ * propagator injects nothing.
+ */
+function addContextHeaders(out: DockerRequest, headers: Record<string, string> | undefined, ctx: Context): void {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
-  const names = Object.keys(carrier);
-  if (names.length === 0) return req;
-  const headers: Record<string, string> = {};
-  const lower = new Set(names.map((n) => n.toLowerCase()));
-  for (const [k, v] of Object.entries(req.headers ?? {})) if (!lower.has(k.toLowerCase())) headers[k] = v;
-  return { ...req, headers: Object.assign(headers, carrier) };
+  if (headers === undefined) {
+    for (const _ in carrier) {
+      out.headers = carrier;
+      return;
+    }
+    return;
+  }
+  const names: string[] = [];
+  for (const name in carrier) names.push(name.toLowerCase());
+  if (names.length === 0) return;
+  const merged: Record<string, string> = {};
+  for (const k in headers) if (!names.includes(k.toLowerCase())) merged[k] = headers[k]!;
+  out.headers = Object.assign(merged, carrier);
 }
 
 function safely(name: string, fn: () => void): void {
