@@ -44,20 +44,22 @@ export interface DefaultMiddlewareOptions {
  *
  *   [tracing, timeout, retry, versionNegotiation, tracing.attempt]
  *
- * 1. tracing (operation span) outermost: one span per API call, covering the deadline,
- *    every retry and backoff sleep and the version ping, and ending with the error the
- *    caller sees (a TimeoutError included).
+ * 1. tracing outermost: one span per API call, covering the deadline, every retry and
+ *    backoff sleep and the version ping, and ending with the error the caller sees (a
+ *    TimeoutError included). By default a call that sends one request is one CLIENT span.
  * 2. timeout next: one deadline for the whole call, retries and backoff included; retry
- *    reads it from req.signal and never sleeps past it.
+ *    reads it from req.deadline and never sleeps past it.
  * 3. retry: resends what failed below it, the version ping included.
  * 4. versionNegotiation below retry: a failed ping is retried like any request, and every
  *    attempt gets the version prefix.
- * 5. tracing.attempt innermost: one CLIENT span per HTTP request actually sent (each retry,
- *    the ping), carrying traceparent, the final path, api version and resend count.
+ * 5. tracing.attempt innermost: sees each HTTP request actually sent (each retry, the
+ *    ping): child CLIENT spans when a call sends more than one (or always, with
+ *    `spans: 'two-level'`), carrying traceparent, the final path, api version and resend
+ *    count (docs/tracing.md).
  *
  * @example
  * import { createPipeline } from '@dockline/core';
- *  * import { defaultMiddleware } from '@dockline/middleware';
+ * import { defaultMiddleware } from '@dockline/middleware';
  * const transport = unixTransport();
  * const middleware = defaultMiddleware({
  *   tracing: { serverAddress: transport.host, networkTransport: transport.networkTransport },
