@@ -32,8 +32,9 @@ export default [
     },
   },
   {
-    // Tests may use the workspace tools (engine harness, test kit); shipped code may not.
-    files: ['**/*.test.ts', '**/*.test-d.ts'],
+    // Tests and their helpers (a package's test/ folder) may use the workspace tools
+    // (engine harness, test kit); shipped code may not.
+    files: ['**/*.test.ts', '**/*.test-d.ts', 'packages/*/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -7,8 +7,8 @@ import { describeWithEngine } from '@dockline/tool-testkit';
 import type { EngineInfo } from '@dockline/tool-engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshTransport, type SshMode, type SshTransport } from './index.js';
-import { freePort } from './testing/sshd.int.js';
-import { call, catRoundTrip, createContainer, readAll, removeContainer } from './testing/http.int.js';
+import { freePort } from '../test/sshd.js';
+import { call, catRoundTrip, createContainer, readAll, removeContainer } from '../test/http.js';
 
 function options(engine: EngineInfo, mode: SshMode) {
   return {

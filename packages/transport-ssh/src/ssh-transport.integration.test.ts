@@ -1,5 +1,5 @@
 // Integration tests against real sshd processes: the engine's (tools/engine), and private
-// ones of our own (src/testing/sshd.int.ts) where a test counts connections, kills
+// ones of our own (test/sshd.ts) where a test counts connections, kills
 // sessions or needs another sshd configuration, so other suites sharing the engine's sshd
 // are never disturbed.
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { describeWithEngine } from '@dockline/tool-testkit';
 import type { EngineInfo } from '@dockline/tool-engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnectionError, sshTransport, type SshTransport, type SshTransportOptions } from './index.js';
-import { ping } from './testing/http.int.js';
+import { ping } from '../test/http.js';
 import {
   freePort,
   makeKey,
@@ -24,7 +24,7 @@ import {
   tempDir,
   waitFor,
   type PrivateSshd,
-} from './testing/sshd.int.js';
+} from '../test/sshd.js';
 
 const run = promisify(execFile);
 

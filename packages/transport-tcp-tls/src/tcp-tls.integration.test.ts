@@ -22,8 +22,8 @@ import {
 import { transportConformanceSuite } from '@dockline/core/testing';
 import { describeWithEngine } from '@dockline/tool-testkit';
 import { tcpTransport, tlsFromCertPath, type TlsOptions } from './index.js';
-import { makeLeaf, type Pair } from './testing/pki.int.js';
-import { deadPort, startTlsServer, startUnixForwarder, type TestServer } from './testing/servers.int.js';
+import { makeLeaf, type Pair } from '../test/pki.js';
+import { deadPort, startTlsServer, startUnixForwarder, type TestServer } from '../test/servers.js';
 
 const PING: DockerRequest = { operation: 'SystemPing', method: 'GET', path: '/_ping', route: '/_ping', response: 'empty', idempotent: true, longRunning: false };
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { AbortError, ConnectionError, type DockerError, InvalidParameterError } from '@dockline/core';
 import { INSECURE_WARNING_CODE, tcpTransport } from './tcp-transport.js';
 import { tlsConnectError, tlsHint, type TlsErrorContext } from './tls-errors.js';
-import { deadPort, startHangUpServer, startSilentServer, type TestServer } from './testing/servers.int.js';
+import { deadPort, startHangUpServer, startSilentServer, type TestServer } from '../test/servers.js';
 
 const kWarned = Symbol.for('dockline.transport-tcp-tls.insecureWarned');
 

@@ -5,21 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectionError, connectError, createPipeline, InvalidParameterError } from '@dockline/core';
-import { transportConformanceSuite } from '@dockline/core/testing';
-import { describeWithEngine } from '@dockline/tool-testkit';
 import { DEFAULT_SOCKET_PATH, unixTransport } from './index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dockline-unix-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-describeWithEngine('unix transport against the real dockerd', (engine) => {
-  transportConformanceSuite({
-    name: 'unix',
-    createTransport: () => unixTransport({ socketPath: engine.socketPath }),
-    createDeadTransport: () => unixTransport({ socketPath: join(scratch, 'no-daemon-here.sock') }),
-    image: engine.image,
-  });
-});
 
 describe('unix transport errors', () => {
   async function pingError(socketPath: string): Promise<ConnectionError> {

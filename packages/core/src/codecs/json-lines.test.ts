@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { DockerError, ProtocolError } from '../errors.js';
 import { DEFAULT_MAX_LINE_BYTES, JsonLinesDecoder, decodeJsonLines, type JsonLinesOptions } from './json-lines.js';
-import { catchError, chunksOf, prng, splitAt } from './chunking.test-helpers.js';
+import { catchError, chunksOf, prng, splitAt } from '../../test/chunking.js';
 
 function decode(chunks: readonly Uint8Array[], options?: JsonLinesOptions): { values: unknown[]; error: unknown } {
   const values: unknown[] = [];

@@ -4,7 +4,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AbortError, DockerError, ProtocolError, ServerError } from '../errors.js';
 import { StdcopyDemuxer, StdStream, demuxStream, type StdcopyDemuxerOptions } from './stdcopy.js';
-import { catchError, chunksOf, prng, splitAt } from './chunking.test-helpers.js';
+import { catchError, chunksOf, prng, splitAt } from '../../test/chunking.js';
 
 // ---------------------------------------------------------------- helpers
 

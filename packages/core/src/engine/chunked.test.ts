@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catchError, chunksOf, prng, splitAt } from '../codecs/chunking.test-helpers.js';
+import { catchError, chunksOf, prng, splitAt } from '../../test/chunking.js';
 import { ProtocolError } from '../errors.js';
 import { ChunkedDecoder } from './chunked.js';
 

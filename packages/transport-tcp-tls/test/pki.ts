@@ -1,5 +1,5 @@
 // Test-only: throwaway certificates made with the openssl CLI (tools/engine installs it).
-// Not part of the published package (tsconfig.lib.json excludes src/testing/**/*.int.ts).
+// A test helper: in test/, so it is neither built nor published.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
-// Helpers shared by the codec tests: deterministic input splitting. Not shipped (the lib
-// build excludes *.test-helpers.ts).
+// Helpers shared by the codec tests: deterministic input splitting (a test helper in
+// test/: neither built nor published).
 
 /** Deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
