@@ -1,7 +1,7 @@
 // `eval "$(npm run engine -- env)"` would evaluate npm's banner ("> engine", "> node ...") as
 // redirections; the env command sees that case and refuses with the fix. Runs the CLI the
 // way npm does (npm_command=run in the environment), against the running engine (as
-// engine.test.ts: ensureEngine reuses it; the test kit is not imported, it imports this tool).
+// engine.integration.test.ts: ensureEngine reuses it; the test kit is not imported, it imports this tool).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
 // framing can be chosen: Content-Length, chunked, none): relaying untouched, striking only
 // matching exchanges and only `times` of them, rewriting framing for a truncation, and
 // refusing for real (nothing listening). The fault matrix uses it in front of the real
-// dockerd (src/reliability/fault-matrix.test.ts).
+// dockerd (src/reliability/fault-matrix.integration.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, ProtocolError, ServerError, createPipeline, type DockerRequest, type Pipeline } from '@dockline/core';
 import { startFakeDaemon, type FakeDaemon } from './fake-daemon.js';

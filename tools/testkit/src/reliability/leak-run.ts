@@ -1,5 +1,5 @@
 /**
- * The leak run (a child process of leak.test.ts, so that it can run with --expose-gc and
+ * The leak run (a child process of leak.integration.test.ts, so that it can run with --expose-gc and
  * count its own handles): 10,000 mixed calls through one client made by createClient,
  * aborted and timed-out ones included, then one JSON line on stdout with what it measured.
  *
