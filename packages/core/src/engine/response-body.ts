@@ -23,8 +23,9 @@ export interface ResponseBodyOptions {
 /**
  * A response body read straight off a connection of its own: delimited by Content-Length,
  * chunked framing (decoded in place, see chunked.ts) or the end of the connection. One
- * push per socket read, not per HTTP chunk; reads of chatty streams are paced
- * (pacing.ts); the socket pauses when the consumer falls behind. The connection is closed
+ * push per burst (what the socket delivered in one go: a kernel read, or every TLS record
+ * or SSH packet decrypted from one), not per HTTP chunk or per record; bursts of chatty
+ * streams are paced (pacing.ts); the socket pauses when the consumer falls behind. The connection is closed
  * when the body is over (it was asked for with `Connection: close`).
  */
 export class ResponseBody extends Readable {
@@ -40,6 +41,13 @@ export class ResponseBody extends Readable {
   #release: (() => void) | undefined;
   #idle: NodeJS.Timeout | undefined;
   readonly #pacer: ReadPacer;
+  // One burst: what the socket delivered in one go (a kernel read, or the TLS records /
+  // SSH packets decrypted from one), pushed as one chunk and paced as one read.
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #burstBytes = 0;
+  #flushQueued = false;
+  readonly #flush = (): void => this.#flushBurst();
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
   readonly #onEnd = (): void => this.#closedEarly();
   readonly #onError = (err: Error): void => {
@@ -95,15 +103,37 @@ export class ResponseBody extends Readable {
     } else {
       payload = chunk;
     }
-    if (payload.length > 0 && !this.push(payload)) {
-      this.#wanted = false;
-      this.#socket.pause();
+    if (payload.length > 0) {
+      this.#pending.push(payload);
+      this.#pendingBytes += payload.length;
     }
+    this.#burstBytes += chunk.length;
     if (this.#decoder?.done || this.#remaining === 0) {
+      this.#flushBurst();
       this.#finish();
       return;
     }
-    if (this.#pacer.afterRead(chunk.length)) this.#socket.pause();
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** The socket is done delivering for now: push what came as one chunk, then pace. */
+  #flushBurst(): void {
+    this.#flushQueued = false;
+    const bytes = this.#burstBytes;
+    this.#burstBytes = 0;
+    if (this.#pendingBytes > 0) {
+      const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      if (!this.destroyed && !this.push(data)) {
+        this.#wanted = false;
+        this.#socket.pause();
+      }
+    }
+    if (!this.#ended && !this.destroyed && bytes > 0 && this.#pacer.afterRead(bytes)) this.#socket.pause();
   }
 
   /** The whole body arrived: end the stream and close the connection. */
