@@ -119,11 +119,15 @@ export class Container {
   getArchive(...args: unknown[]): any {
     return dual(args, (opts?: unknown) => this.#op('ContainerArchive', opts, { query: queryOf(opts) }));
   }
-  /** HEAD of the archive endpoint: the response headers (X-Docker-Container-Path-Stat among them), as dockerode's. */
+  /**
+   * HEAD of the archive endpoint. dockerode answers the raw http.IncomingMessage; this
+   * answers `{ statusCode, headers }`, the part of it such code reads
+   * (`headers['x-docker-container-path-stat']`, base64 JSON).
+   */
   infoArchive(...args: unknown[]): any {
     return dual(args, async (opts?: unknown) => {
       const res = await this.modem.raw('ContainerArchiveInfo', { path: { id: this.id }, query: queryOf(opts) }, callOptionsOf(opts).signal);
-      return res.headers;
+      return { statusCode: res.statusCode, headers: res.headers };
     });
   }
   /** `file`: a file name (read from disk), a Buffer or a Readable of a tar. */
