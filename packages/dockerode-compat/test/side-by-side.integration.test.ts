@@ -188,7 +188,7 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
       const c = await create(docker, ['sh', '-c', 'wc -c'], { OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
       const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
       const out = new PassThrough();
-      docker.modem.demuxStream(stream, out, null);
+      docker.modem.demuxStream(stream, out, new PassThrough().resume());
       await c.start();
       stream.end('12345');
       const waited = await c.wait();
@@ -235,7 +235,7 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
     const tags = { dockerode: uniqueName('build-a').toLowerCase(), compat: uniqueName('build-b').toLowerCase() };
     images.add(tags.dockerode).add(tags.compat);
     const r = await both(async (docker, name) => {
-      const ok = await docker.buildImage(await tarOf({ Dockerfile: `FROM ${IMAGE}\nLABEL dockline.test=dockerode-compat\nRUN echo built > /built\n` }), {
+      const ok = await docker.buildImage(Readable.from([await tarOf({ Dockerfile: `FROM ${IMAGE}\nLABEL dockline.test=dockerode-compat\nRUN echo built > /built\n` })]), {
         t: tags[name],
         labels: { 'dockline.by': name },
         forcerm: true,
@@ -244,7 +244,7 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
       const label = (await docker.getImage(tags[name]).inspect()).Config.Labels;
       const bad = await follow(
         docker,
-        await docker.buildImage(await tarOf({ Dockerfile: `FROM ${IMAGE}\nLABEL dockline.test=dockerode-compat\nRUN echo failing; exit 7\n` }), { forcerm: true }),
+        await docker.buildImage(Readable.from([await tarOf({ Dockerfile: `FROM ${IMAGE}\nLABEL dockline.test=dockerode-compat\nRUN echo failing; exit 7\n` })]), { forcerm: true }),
       );
       return {
         goodErr: good.err,
@@ -293,10 +293,11 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
           const out = new PassThrough();
           const err = new PassThrough();
           const text = Promise.all([collectText(out), collectText(err)]);
-          const hub = docker.run(IMAGE, ['sh', '-c', 'echo to-out; echo to-err >&2; exit 4'], [out, err], { Tty: false, Labels: LABEL, HostConfig: { NetworkMode: 'none' } }, (e: any, data: any, container: any) => {
+          const hub = docker.run(IMAGE, ['sh', '-c', 'echo to-out; echo to-err >&2; exit 4'], [out, err], { Tty: false, Labels: LABEL, HostConfig: { NetworkMode: 'none' } }, ((e: any, data: any, container: any) => {
             containers.add(container.id);
             text.then(([o, er]) => resolve({ seen, e, data, out: o, err: er, hasId: typeof container.id === 'string' }));
-          });
+            // @types/dockerode types the callback as (err, data); dockerode passes the container third.
+          }) as any);
           for (const ev of ['container', 'stream', 'start', 'data']) hub.on(ev, () => seen.push(ev));
         }),
     );
