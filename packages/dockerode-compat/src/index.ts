@@ -187,3 +187,8 @@ declare namespace Docker {
   type VolumeRemoveOptions = Dockerode.VolumeRemoveOptions;
 }
 export default Docker;
+
+// CommonJS callers (`const Docker = require('dockerode')` in a package that depends on
+// dockerode, redirected here by npm overrides) get the class itself: Node >= 20.19 loads this
+// ESM module for require() and answers this export as module.exports.
+export { Docker as 'module.exports' };
