@@ -374,8 +374,11 @@ export class Docker {
       const done = outputs ? pipeOutputs(this.modem, stream, outputs) : Promise.resolve();
       // The wait's response head arrives before the start is sent: the daemon has then
       // registered the waiter, and answers even if the container exits (and is removed) at once.
-      const wait = await this.client.call('ContainerWait', { path: { id: c.id }, query: { condition: 'next-exit' } }, undefined, { response: 'stream', longRunning: true });
-      const waitStream = wait.stream;
+      // API < 1.30 has no next-exit (400): wait after the start there, as dockerode does.
+      const wait = await this.client
+        .call('ContainerWait', { path: { id: c.id }, query: { condition: 'next-exit' } }, undefined, { response: 'stream', longRunning: true })
+        .catch(() => undefined);
+      const waitStream = wait?.stream;
       await c.start(startOptions);
       hub.emit('start', c);
       const data = waitStream ? JSON.parse((await collect(waitStream)).toString('utf8')) : await c.wait();

@@ -64,13 +64,13 @@ export class Modem {
 
   /** One operation of the spec, answered as dockerode answers it (parsed JSON, a stream, a socket, an empty Buffer). */
   async op(operation: OperationId, params: CallParams = {}, signal?: AbortSignal, overrides?: { response?: ResponseKind }): Promise<unknown> {
-    const res = await this.client.call(operation, params, signal ? { signal } : undefined, overrides);
+    const res = await this.client.call(operation, params, signal ? { signal } : undefined, overrides).catch(rethrow);
     return resultOf(res);
   }
 
   /** The raw DockerResponse (status, headers), for the few methods that read headers. */
   raw(operation: OperationId, params: CallParams = {}, signal?: AbortSignal): Promise<DockerResponse> {
-    return this.client.call(operation, params, signal ? { signal } : undefined);
+    return this.client.call(operation, params, signal ? { signal } : undefined).catch(rethrow);
   }
 
   /**
@@ -177,7 +177,7 @@ export class Modem {
         idempotent: method === 'GET' || method === 'HEAD',
         longRunning: response !== 'json' && response !== 'empty',
         minApiVersion: undefined,
-      });
+      }).catch(rethrow);
       return resultOf(res);
     };
     const promise = run();
@@ -202,6 +202,19 @@ export function resultOf(res: DockerResponse): unknown {
     default:
       return res.body === undefined ? Buffer.alloc(0) : res.body;
   }
+}
+
+/**
+ * dockline's errors, plus the fields dockerode code reads on a daemon error: `statusCode`
+ * (already there), `json` (the daemon's answer, `{ message }`) and `reason`.
+ */
+function rethrow(err: unknown): never {
+  if (err instanceof DockerError && err.statusCode !== undefined) {
+    const e = err as DockerError & { json?: unknown; reason?: string };
+    if (e.json === undefined) e.json = e.daemonMessage === undefined ? null : { message: e.daemonMessage };
+    if (e.reason === undefined) e.reason = e.name;
+  }
+  throw err;
 }
 
 /** X-Registry-Auth: base64 JSON of the credentials (dockerode's encoding). */

@@ -126,11 +126,11 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
   it('callbacks: the last argument a function means a callback and no promise', async () => {
     const r = await both(
       (docker) =>
-        new Promise<{ returned: unknown; list: any[]; errCode: unknown }>((resolve, reject) => {
+        new Promise<{ returned: unknown; list: any[]; errCode: unknown; errJson: unknown }>((resolve, reject) => {
           const returned = docker.listContainers({ all: true, filters: { label: ['dockline.test=dockerode-compat'] } }, (err, list) => {
             if (err) return reject(err);
             docker.getContainer('dockline-compat-no-such-container').inspect((err2: any) => {
-              resolve({ returned, list: list!, errCode: err2?.statusCode });
+              resolve({ returned, list: list!, errCode: err2?.statusCode, errJson: err2?.json });
             });
           });
         }),
@@ -140,6 +140,9 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
     expect(r.compat.list.map((c) => c.Id).sort()).toEqual(r.dockerode.list.map((c) => c.Id).sort());
     expect(r.compat.errCode).toBe(404);
     expect(r.dockerode.errCode).toBe(404);
+    // The daemon's answer as `err.json`, as dockerode code reads it.
+    expect(r.compat.errJson).toEqual({ message: 'No such container: dockline-compat-no-such-container' });
+    expect(r.compat.errJson).toEqual(r.dockerode.errJson);
   });
 
   it('logs: the whole log as a Buffer, and the followed stream split with modem.demuxStream', async () => {
