@@ -58,6 +58,27 @@ export class Container {
   inspect(...args: unknown[]): any {
     return dual(args, (opts?: unknown) => this.#op('ContainerInspect', opts, { query: queryOf(opts) }));
   }
+  // Checkpoints are experimental (dockerd --experimental with CRIU) and not in the spec: raw paths.
+  listCheckpoint(...args: unknown[]): any {
+    return dual(args, (opts?: unknown) =>
+      this.modem.dial({ path: `/containers/${encodeURIComponent(this.id)}/checkpoints`, method: 'GET', options: queryOf(opts), abortSignal: callOptionsOf(opts).signal }) as Promise<unknown>,
+    );
+  }
+  createCheckpoint(...args: unknown[]): any {
+    return dual(args, (opts?: unknown) =>
+      this.modem.dial({ path: `/containers/${encodeURIComponent(this.id)}/checkpoints`, method: 'POST', options: queryOf(opts), abortSignal: callOptionsOf(opts).signal }) as Promise<unknown>,
+    );
+  }
+  deleteCheckpoint(checkpoint: string, ...args: unknown[]): any {
+    return dual(args, (opts?: unknown) =>
+      this.modem.dial({
+        path: `/containers/${encodeURIComponent(this.id)}/checkpoints/${encodeURIComponent(checkpoint)}`,
+        method: 'DELETE',
+        options: queryOf(opts),
+        abortSignal: callOptionsOf(opts).signal,
+      }) as Promise<unknown>,
+    );
+  }
   rename(...args: unknown[]): any {
     return dual(args, (opts?: unknown) => this.#op('ContainerRename', opts, { query: queryOf(opts) }));
   }

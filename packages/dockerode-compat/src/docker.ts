@@ -246,6 +246,27 @@ export class Docker {
       return this.#op('ImageCreate', opts, { query, headers: auth ? { 'X-Registry-Auth': encodeAuth(auth) } : undefined });
     });
   }
+  /** `pullAll(ref, [opts], [callback], [auth])`: every tag of the repository (no tag in the query). */
+  pullAll(ref: string, ...rest: unknown[]): any {
+    const args = [...rest];
+    if (args.length >= 2 && typeof args[1] === 'function' && args[2] !== undefined) {
+      args[0] = { ...(args[0] as object), authconfig: args[2] };
+      args.length = 2;
+    }
+    return dual(args, (opts?: unknown) => {
+      const auth = (opts as { authconfig?: Record<string, unknown> } | undefined)?.authconfig;
+      const query = { ...queryOf(opts), fromImage: parseRepositoryTag(ref).repository };
+      return this.#op('ImageCreate', opts, { query, headers: auth ? { 'X-Registry-Auth': encodeAuth(auth) } : undefined });
+    });
+  }
+  /** `getImages({ names: [...] })`: one `docker save` tar of several images, as a Readable. */
+  getImages(...args: unknown[]): any {
+    return dual(args, (opts?: unknown) => this.#op('ImageGetAll', opts, { query: queryOf(opts) }));
+  }
+  /** dockerode's alias of `modem.followProgress`. */
+  followProgress(stream: NodeJS.ReadableStream, onFinished: (err: Error | null, output: unknown[]) => void, onProgress?: (event: any) => void): void {
+    this.modem.followProgress(stream, onFinished, onProgress);
+  }
   /** `loadImage(file, [opts])`: file a path or a stream of a `docker save` tar; answers the progress stream. */
   loadImage(file: unknown, ...args: unknown[]): any {
     return dual(args, (opts?: unknown) =>

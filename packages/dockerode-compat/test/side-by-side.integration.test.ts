@@ -346,7 +346,17 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
           err ? reject(err) : resolve(data),
         ),
       );
+      // save and load: getImages' tar holds the manifest; loadImage's progress stream finishes cleanly.
+      // @types/dockerode does not declare getImages (dockerode has it).
+      const saved = await (docker as unknown as { getImages(o: object): Promise<NodeJS.ReadableStream> }).getImages({ names: [IMAGE] });
+      const parts: Buffer[] = [];
+      for await (const chunk of saved as AsyncIterable<Buffer>) parts.push(chunk);
+      const tar = Buffer.concat(parts);
+      const manifest = JSON.parse((await untar(Readable.from([tar])))['manifest.json'] ?? '[]') as { RepoTags: string[] }[];
+      const loaded = await follow(docker, await docker.loadImage(Readable.from([tar])));
       return {
+        savedTags: manifest.flatMap((m) => m.RepoTags),
+        loaded: { err: loaded.err, lines: loaded.output.map((e) => e.stream) },
         listedTags: listed.flatMap((i) => i.RepoTags ?? []).map((x) => x.replace(/-tag-(dockerode|compat)-/, '-tag-X-').replace(/-\d+-[0-9a-f]{8}:/, ':')),
         historyLen: history.length,
         untagged: removed.map((x: any) => Object.keys(x)[0]),
@@ -357,6 +367,8 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
     expect(r.compat.untagged).toEqual(['Untagged']);
     expect(r.compat.volume).toEqual({ isObject: true, labels: LABEL });
     expect(r.compat.dialedIsArray).toBe(true);
+    expect(r.compat.savedTags).toEqual([IMAGE]);
+    expect(r.compat.loaded).toEqual({ err: null, lines: [`Loaded image: ${IMAGE}\n`] });
     expect(r.compat).toEqual(r.dockerode);
   });
 });
