@@ -89,6 +89,19 @@ describe('modem.demuxStream', () => {
   });
 });
 
+describe('modem.demuxStream on a TTY stream', () => {
+  it('copies a stream that does not start with a frame header to stdout whole, as dockerode', async () => {
+    const src = Readable.from([Buffer.from('plain tty output\r\n'), Buffer.from('more\r\n')]);
+    const out = new PassThrough();
+    const err = new PassThrough();
+    modem.demuxStream(src, out, err);
+    await new Promise((r) => src.on('end', r));
+    await new Promise((r) => setImmediate(r));
+    expect(await text(out)).toBe('plain tty output\r\nmore\r\n');
+    expect(await text(err)).toBe('');
+  });
+});
+
 describe('clientOptionsOf (dockerode constructor options)', () => {
   it('maps socketPath, host/port/protocol, TLS material, ssh, version, timeout and headers', () => {
     expect(clientOptionsOf({ socketPath: '/run/docker.sock' })).toEqual({ host: 'unix:///run/docker.sock' });

@@ -81,7 +81,7 @@ export class Modem {
    */
   demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream | null, stderr: NodeJS.WritableStream | null): void {
     const source = stream instanceof Readable ? stream : Readable.from(stream as AsyncIterable<Buffer>);
-    coreDemuxStream(source, { stdout: stdout as Writable | null, stderr: stderr as Writable | null }).catch((err: unknown) => {
+    demux(source, stdout as Writable | null, stderr as Writable | null).catch((err: unknown) => {
       if (source.listenerCount('error') > 0) source.emit('error', err);
     });
   }
@@ -188,6 +188,35 @@ export class Modem {
     );
     return undefined;
   }
+}
+
+/**
+ * A stream that does not start with a frame header (a TTY container's output, a common
+ * mistake) is copied to stdout whole, as dockerode does; else it is demultiplexed.
+ */
+async function demux(source: Readable, stdout: Writable | null, stderr: Writable | null): Promise<void> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return;
+  const head = Buffer.from(first.value);
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
+  const framed = head[0]! <= 2 && (head.length < 4 || (head[1] === 0 && head[2] === 0 && head[3] === 0));
+  if (!framed) {
+    for await (const chunk of (async function* () {
+      yield head;
+      yield* rest;
+    })()) {
+      if (stdout && !stdout.write(chunk)) await new Promise((resolve) => stdout.once('drain', resolve));
+    }
+    return;
+  }
+  await coreDemuxStream(
+    (async function* () {
+      yield head;
+      yield* rest;
+    })(),
+    { stdout, stderr },
+  );
 }
 
 /** dockerode's answer for a response: JSON parsed, stream or socket as they are, an empty Buffer for no content. */
