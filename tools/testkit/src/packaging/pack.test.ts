@@ -386,5 +386,40 @@ check(process.argv[2], process.argv[3], process.argv[4]).then((out) => console.l
       stderr: 'from-stderr\n',
       removed: true,
     });
+    // TypeScript in such a project: `dockerode` now names the compat package, whose types
+    // refer to dockerode's; the documented `paths` entry sends them to @types/dockerode.
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import Docker from 'dockerode';
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+export async function names(): Promise<string[]> {
+  const list: Docker.ContainerInfo[] = await docker.listContainers({ all: true });
+  const c: Docker.Container = docker.getContainer(list[0]!.Id);
+  await c.start();
+  return list.flatMap((x) => x.Names);
+}
+// @ts-expect-error the types are real, not any
+export const wrong: number = docker.getContainer('x');
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+          paths: { dockerode: ['./node_modules/@types/dockerode'] },
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project, { timeoutMs: 120_000 });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
   }, 300_000);
 });
