@@ -92,6 +92,24 @@ describeWithEngine('dockerode and dockerode-compat side by side', (engine) => {
     await (pinned[1] as unknown as { close(): Promise<void> }).close();
   });
 
+  it('connects over SSH with dockerode\'s protocol/host/port/username/sshOptions (compat only: dockerode runs `docker system dial-stdio` there, which reaches that host\'s default daemon, not this engine)', async () => {
+    const docker = new Docker({
+      protocol: 'ssh',
+      host: engine.ssh.host,
+      port: engine.ssh.port,
+      username: engine.ssh.username,
+      // ssh2's options, plus @dockline/transport-ssh's own (knownHosts, the remote socket).
+      sshOptions: { privateKey: readFileSync(engine.ssh.privateKeyPath), knownHosts: engine.ssh.knownHostsPath, socketPath: engine.socketPath } as never,
+    });
+    try {
+      expect(Buffer.from((await docker.ping()) as Buffer).toString()).toBe('OK');
+      const [overSsh, local] = await Promise.all([docker.info(), clients[0]!.docker.info()]);
+      expect(overSsh.ID).toBe(local.ID);
+    } finally {
+      await (docker as unknown as { close(): Promise<void> }).close();
+    }
+  });
+
   it('containers with promises: create, start, inspect, list by label, stop, remove give the same answers', async () => {
     const r = await both(async (docker) => {
       const c = await create(docker, ['sleep', '600']);
