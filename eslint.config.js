@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 /**
  * Lint is mostly here for one rule: package boundaries (DESIGN.md). Transports and
  * middleware may import only core; api may import core, middleware and the unix and TCP
- * transports (SSH only lazily); nothing but tools imports api.
+ * transports (SSH only lazily); nothing but tools and dockerode-compat (a
+ * facade over api) imports api.
  */
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '**/.nx/**'] },
@@ -23,6 +24,7 @@ export default [
             { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:core'] },
             { sourceTag: 'type:middleware', onlyDependOnLibsWithTags: ['type:core'] },
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:core', 'type:middleware', 'type:transport'], notDependOnLibsWithTags: ['type:transport-ssh'] },
+            { sourceTag: 'type:compat', onlyDependOnLibsWithTags: ['type:core', 'type:api'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
@@ -45,6 +47,7 @@ export default [
             { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:core', 'type:tool'] },
             { sourceTag: 'type:middleware', onlyDependOnLibsWithTags: ['type:core', 'type:tool', 'type:transport'] },
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:core', 'type:middleware', 'type:transport', 'type:tool'] },
+            { sourceTag: 'type:compat', onlyDependOnLibsWithTags: ['type:core', 'type:api', 'type:tool'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
           ],
         },

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const packages = ['core', 'transport-unix', 'transport-tcp-tls', 'transport-ssh', 'middleware', 'api'];
+const packages = ['core', 'transport-unix', 'transport-tcp-tls', 'transport-ssh', 'middleware', 'api', 'dockerode-compat'];
 const tools = ['engine', 'testkit', 'codegen', 'demo', 'bench'];
 
 // Tests import workspace packages from source, so no build is needed before `npm test`.

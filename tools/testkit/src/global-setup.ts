@@ -34,16 +34,19 @@ export default async function setup(project: TestProject): Promise<void> {
 
 /** Test files that need the namespaced daemons: their names say so. */
 const NAMESPACED = /network|swarm|cluster|netns/i;
+/** The projects with such files. */
+const NAMESPACED_PROJECTS = new Set(['api', 'dockerode-compat']);
 
 /**
- * The namespaced network daemon and the 3-node swarm: only for the api project, and only
+ * The namespaced network daemon and the 3-node swarm: only for the api and dockerode-compat
+ * projects, and only
  * when the run may include a network/swarm test file (no file filter, or a filter naming
  * one), so a run of other files never waits for them. Started once, reused by later runs.
  */
 async function setupNamespaced(project: TestProject): Promise<void> {
   // vitest keeps the CLI's file filters here (not public API): absent means "every file".
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
-  const wanted = project.name === 'api' && (!filters?.length || filters.some((f) => NAMESPACED.test(f)));
+  const wanted = NAMESPACED_PROJECTS.has(project.name) && (!filters?.length || filters.some((f) => NAMESPACED.test(f)));
   if (!wanted) {
     project.provide('dockline.netns', null);
     project.provide('dockline.netnsError', `not started for project ${project.name} with filters ${JSON.stringify(filters ?? [])}`);

@@ -12,8 +12,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithEngine } from '../engine.ts';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const PACKAGES = ['core', 'transport-unix', 'transport-tcp-tls', 'transport-ssh', 'middleware', 'api'] as const;
+const PACKAGES = ['core', 'transport-unix', 'transport-tcp-tls', 'transport-ssh', 'middleware', 'api', 'dockerode-compat'] as const;
 type Pkg = (typeof PACKAGES)[number];
+/**
+ * What the scratch app installs. dockerode-compat gets its own project (npm overrides, below):
+ * it brings @types/dockerode, whose @types/ssh2 the "never ssh2" check would count.
+ */
+const APP_PACKAGES = PACKAGES.filter((p) => p !== 'dockerode-compat');
 
 interface Run {
   code: number | null;
@@ -126,7 +131,7 @@ describeWithEngine('packaging: npm pack, install outside the workspace, run agai
     }
     // A user's project: npm init, then the packages, everything but SSH.
     await npm(['init', '-y'], app);
-    const base = PACKAGES.filter((p) => p !== 'transport-ssh').map((p) => packed[p].file);
+    const base = APP_PACKAGES.filter((p) => p !== 'transport-ssh').map((p) => packed[p].file);
     await npm([...INSTALL, ...base], app);
   }, 900_000);
 
@@ -263,7 +268,7 @@ console.log(JSON.stringify({ name: err?.name, message: err?.message, docker: err
   }, 60_000);
 
   it('with @dockline/transport-ssh installed, the same client reaches the engine through sshd', async () => {
-    await npm([...INSTALL, ...PACKAGES.map((p) => packed[p].file)], app);
+    await npm([...INSTALL, ...APP_PACKAGES.map((p) => packed[p].file)], app);
     expect(existsSync(join(app, 'node_modules/ssh2/package.json'))).toBe(true);
     writeFileSync(
       join(app, 'ssh.mjs'),
@@ -292,7 +297,7 @@ await docker.close();
   it('a TypeScript consumer typechecks against the published types with skipLibCheck off', async () => {
     // Every package in the tree (SSH included, after the previous test): the published
     // .d.ts files must resolve their own imports (undici, ssh2's types, @opentelemetry/api).
-    if (!existsSync(join(app, 'node_modules/@dockline/transport-ssh'))) await npm([...INSTALL, ...PACKAGES.map((p) => packed[p].file)], app);
+    if (!existsSync(join(app, 'node_modules/@dockline/transport-ssh'))) await npm([...INSTALL, ...APP_PACKAGES.map((p) => packed[p].file)], app);
     writeFileSync(
       join(app, 'consumer.ts'),
       `import { createClient, DockerError, NotFoundError, type DockerClient, type PullProgress } from '@dockline/api';
@@ -335,5 +340,88 @@ export const all = [docker, pipeline, progress, options, code, demux, tcpTranspo
     const r = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app, { timeoutMs: 120_000 });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
+  }, 300_000);
+  it('a package written for dockerode runs unchanged on @dockline/dockerode-compat through npm overrides', async () => {
+    // The fixture (a CommonJS library that require()s dockerode) packed as a user would get it
+    // from npm, installed in a project whose overrides point dockerode at the compat tarball
+    // (from npm it would be "npm:@dockline/dockerode-compat@0.1.0"). The @dockline packages it
+    // needs come from their tarballs too, since they are not on a registry here.
+    const fixture = join(root, 'packages/dockerode-compat/test/fixtures/uses-dockerode');
+    const [lib] = JSON.parse(await npm(['pack', '--json', '--pack-destination', tarballs], fixture)) as { filename: string }[];
+    const project = join(work, 'overrides-app');
+    await ok('mkdir', ['-p', project], work);
+    const file = (p: Pkg) => `file:${packed[p].file}`;
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'overrides-app',
+        private: true,
+        dependencies: { 'uses-dockerode': `file:${join(tarballs, lib!.filename)}` },
+        overrides: {
+          dockerode: file('dockerode-compat'),
+          '@dockline/api': file('api'),
+          '@dockline/core': file('core'),
+          '@dockline/middleware': file('middleware'),
+          '@dockline/transport-unix': file('transport-unix'),
+          '@dockline/transport-tcp-tls': file('transport-tcp-tls'),
+        },
+      }),
+    );
+    await npm(INSTALL, project);
+    // dockerode itself (and its docker-modem) never arrived: only the compat package, under the name dockerode.
+    expect(JSON.parse(readFileSync(join(project, 'node_modules/dockerode/package.json'), 'utf8')).name).toBe('@dockline/dockerode-compat');
+    expect(existsSync(join(project, 'node_modules/docker-modem'))).toBe(false);
+    writeFileSync(
+      join(project, 'main.cjs'),
+      `const { check } = require('uses-dockerode');
+check(process.argv[2], process.argv[3], process.argv[4]).then((out) => console.log(JSON.stringify(out)), (err) => { console.error(err); process.exit(1); });
+`,
+    );
+    const out = JSON.parse(await ok(process.execPath, ['main.cjs', engine.socketPath, engine.image, runId], project, { timeoutMs: 60_000 })) as Record<string, unknown>;
+    expect(out).toEqual({
+      dockerode: '@dockline/dockerode-compat',
+      ping: 'OK',
+      listed: true,
+      byLabel: [true],
+      wait: { StatusCode: 3, Error: null },
+      stdout: 'from-stdout\n',
+      stderr: 'from-stderr\n',
+      removed: true,
+    });
+    // TypeScript in such a project: `dockerode` now names the compat package, whose types
+    // refer to dockerode's; the documented `paths` entry sends them to @types/dockerode.
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import Docker from 'dockerode';
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+export async function names(): Promise<string[]> {
+  const list: Docker.ContainerInfo[] = await docker.listContainers({ all: true });
+  const c: Docker.Container = docker.getContainer(list[0]!.Id);
+  await c.start();
+  return list.flatMap((x) => x.Names);
+}
+// @ts-expect-error the types are real, not any
+export const wrong: number = docker.getContainer('x');
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules/@types')],
+          paths: { dockerode: ['./node_modules/@types/dockerode'] },
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], project, { timeoutMs: 120_000 });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
   }, 300_000);
 });
