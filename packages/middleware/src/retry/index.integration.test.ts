@@ -1,11 +1,15 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
-ConnectionError,
-createPipeline,type DockerRequest,type Pipeline
+  ConnectionError,
+  createPipeline,
+  type DockerRequest,
+  type Pipeline,
 } from '@dockline/core';
 import {
-describeWithEngine,startFaultProxy,type FaultProxy,
-unixSocketTransport
+  describeWithEngine,
+  startFaultProxy,
+  type FaultProxy,
+  unixSocketTransport,
 } from '@dockline/tool-testkit';
 import { retry } from './index.js';
 

@@ -1,20 +1,22 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-ConnectionError,
-createPipeline,
-NotFoundError,
-TimeoutError,
-UnavailableError,
-type DockerRequest,
-type Handler,
-type Middleware,
-type Pipeline,
-type Transport,InvalidParameterError
+  ConnectionError,
+  createPipeline,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+  type DockerRequest,
+  type Handler,
+  type Middleware,
+  type Pipeline,
+  type Transport,
+  InvalidParameterError,
 } from '@dockline/core';
 import {
-refusingConnects,
-startFakeDaemon,type FakeDaemon
+  refusingConnects,
+  startFakeDaemon,
+  type FakeDaemon,
 } from '@dockline/tool-testkit';
 import { timeout } from '../timeout/index.js';
 import { isRetryableError, retry } from './index.js';

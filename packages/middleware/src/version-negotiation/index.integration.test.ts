@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
-createPipeline,NotImplementedError,type DockerRequest,
-type Middleware,
-type Pipeline
+  createPipeline,
+  NotImplementedError,
+  type DockerRequest,
+  type Middleware,
+  type Pipeline,
 } from '@dockline/core';
 import { describeWithEngine, startFaultProxy, type FaultProxy, unixSocketTransport } from '@dockline/tool-testkit';
 import { versionNegotiation } from './index.js';

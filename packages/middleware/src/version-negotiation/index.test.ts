@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-AbortError,
-ConnectionError,
-createPipeline,
-Deadline,
-NotImplementedError,
-ProtocolError,
-type DockerRequest,
-type Middleware,
-type Pipeline,InvalidParameterError
+  AbortError,
+  ConnectionError,
+  createPipeline,
+  Deadline,
+  NotImplementedError,
+  ProtocolError,
+  type DockerRequest,
+  type Middleware,
+  type Pipeline,
+  InvalidParameterError,
 } from '@dockline/core';
 import { startFakeDaemon, type FakeDaemon } from '@dockline/tool-testkit';
 import { retry } from '../retry/index.js';
@@ -70,6 +71,15 @@ describe('versionNegotiation (fake daemon)', () => {
     const res = await pipeline([vn]).send(info());
     expect(res.request.path).toBe('/v1.41/info');
     expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /_ping', 'GET /_ping', 'GET /v1.41/info']);
+  });
+
+  it('a server that is not a Docker daemon (404 to HEAD and GET /_ping) fails with a ProtocolError that says so, and the call is not sent', async () => {
+    fake.script = () => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: '404 page not found' });
+    const err = await pipeline([versionNegotiation()]).send(info()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as Error).message).toMatch(/does not look like a Docker daemon: it answered GET \/_ping with HTTP 404 \(404 page not found\); check DOCKER_HOST/);
+    expect((err as ProtocolError).statusCode).toBe(404);
+    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /_ping', 'GET /_ping']);
   });
 
   it('does not fall back to GET when the HEAD ping could not connect or broke', async () => {
