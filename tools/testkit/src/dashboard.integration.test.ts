@@ -98,11 +98,11 @@ describeWithEngine('Grafana dashboard queries against the real Prometheus after 
     });
   }
 
-  it('sees what the demo did: its operations by route, and the 404 of the inspect after remove as an error', async () => {
+  it('sees what the demo did: its operations by docker.operation, and the 404 of the inspect after remove as an error', async () => {
     const byOp = await query(targets.find((t) => t.panel === 'Requests per second by operation')!.expr);
-    const ops = byOp.map((s) => `${s.metric.http_request_method} ${s.metric.url_template}`);
-    expect(ops).toEqual(expect.arrayContaining(['POST /containers/create', 'POST /images/create', 'POST /exec/{id}/start', 'GET /containers/{id}/logs']));
+    const ops = byOp.map((s) => s.metric.docker_operation);
+    expect(ops).toEqual(expect.arrayContaining(['ContainerCreate', 'ImageCreate', 'ExecStart', 'ContainerLogs']));
     const errors = await query(targets.find((t) => t.panel.startsWith('Errors per second'))!.expr);
-    expect(errors.map((s) => s.metric)).toContainEqual({ error_type: '404', http_request_method: 'GET', url_template: '/containers/{id}/json' });
+    expect(errors.map((s) => s.metric)).toContainEqual({ error_type: '404', docker_operation: 'ContainerInspect' });
   });
 });

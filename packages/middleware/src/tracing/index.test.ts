@@ -342,14 +342,14 @@ describe('tracing (fake daemon)', () => {
     }
   });
 
-  it('records http.client.request.duration per attempt with the stable attributes', async () => {
+  it('records http.client.request.duration per attempt with the stable attributes and docker.operation', async () => {
     fake.script = (r) => (r.path.endsWith('/json') && fake.requestsTo(/json$/).length === 1 ? { status: 503, body: { message: 'busy' } } : undefined);
     await full().send(inspect());
     const points = await durationPoints();
-    const base = { 'http.request.method': 'GET', 'url.template': '/containers/{id}/json', 'server.address': 'localhost' };
+    const base = { 'http.request.method': 'GET', 'url.template': '/containers/{id}/json', 'server.address': 'localhost', 'docker.operation': 'ContainerInspect' };
     expect(points).toContainEqual({ attributes: { ...base, 'http.response.status_code': 200 }, count: 1 });
     expect(points).toContainEqual({ attributes: { ...base, 'http.response.status_code': 503, 'error.type': '503' }, count: 1 });
-    expect(points).toContainEqual({ attributes: { 'http.request.method': 'HEAD', 'url.template': '/_ping', 'server.address': 'localhost', 'http.response.status_code': 200 }, count: 1 });
+    expect(points).toContainEqual({ attributes: { 'http.request.method': 'HEAD', 'url.template': '/_ping', 'server.address': 'localhost', 'http.response.status_code': 200, 'docker.operation': 'SystemPing' }, count: 1 });
   });
 
   it('tracing() alone (no .attempt installed) still makes the CLIENT span, injects its context and records the metric', async () => {

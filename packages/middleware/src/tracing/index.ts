@@ -288,12 +288,14 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     // A cancelled request's duration is the caller's choice, not the daemon's latency.
     if (!h || isCancellation(error)) return;
     const type = error === undefined ? '' : errorType(error);
-    const key = `${req.method}\0${req.route}\0${statusCode ?? ''}\0${type}`;
+    const key = `${req.operation}\0${req.method}\0${req.route}\0${statusCode ?? ''}\0${type}`;
     let attributes = metricAttributeCache.get(key);
     if (!attributes) {
       attributes = Object.assign({}, metricBase);
       attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
       attributes[ATTR_URL_TEMPLATE] = req.route;
+      // One to one with method + route, so no extra cardinality; dashboards group by it.
+      attributes[ATTR_DOCKER_OPERATION] = req.operation;
       if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
       if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
       if (metricAttributeCache.size < CACHE_LIMIT) metricAttributeCache.set(key, attributes);
