@@ -40,7 +40,7 @@ const CHUNK = MiB;
 /** What bounds the CPU ratios, measured outside the bench (see BENCHMARKS.md). */
 const NOTES = [
   "putArchive: most of the client CPU is the kernel's (writing the bytes to the socket), the same for both clients, which bounds the CPU ratio near 1x: in a separate run of 6 puts of 64 MiB each, user CPU was 75–79 ms for dockline and 70–87 ms for dockerode, system CPU about 100 ms for both, and a Buffer body (no stream) took 10–27 ms of user CPU.",
-  "getArchive: dockline reads the body through undici; in a separate run of 4 gets of 64 MiB, its CPU (164–225 ms) was within the noise of raw undici's (186–216 ms), so the 0.6x target is below what the HTTP client underneath spends.",
+  "getArchive: dockline reads the body on a connection of its own (every stream does); before that, through undici, a separate run of 4 gets of 64 MiB put its CPU (164–225 ms) within the noise of raw undici's (186–216 ms): large chunks cost mostly the kernel's copy, the same for every client.",
   "buildImage: dockerode's gzip of the context is most of its CPU; dockline sends a plain tar.",
 ];
 
