@@ -74,7 +74,8 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
 /**
  * Call `fail` once, with the call's error, when its signal aborts or its deadline passes.
  * Returns the function that stops watching (idempotent); call it when the work settles so
- * no timer or listener outlives it. The limits must not have ended yet (see `callEnded`).
+ * no timer or listener outlives it. Check `callEnded` first; limits that ended in between
+ * still fail, on the next microtask (a passed deadline: on its timer).
  *
  * @param unref the deadline timer does not keep the process alive (streams given `unref`)
  */
@@ -98,10 +99,14 @@ export function watchCall(limits: CallLimits, endpoint: string | undefined, fail
     if (unref) timer.unref();
   }
   if (signal !== undefined) {
-    unlisten = onAbort(signal, () => {
+    const onSignal = (): void => {
       stop();
       fail(abortError(signal, operation, endpoint));
-    });
+    };
+    // Aborted in the instant since the caller checked: no 'abort' event will come, so fail
+    // on the next microtask (never synchronously: the caller is still setting up).
+    if (signal.aborted) queueMicrotask(() => !done && onSignal());
+    else unlisten = onAbort(signal, onSignal);
   }
   return stop;
 }

@@ -75,8 +75,17 @@ export async function openExchange(target: ExchangeTarget, req: DockerRequest, c
 
 /** The response body of an exchange, as a stream; `release` runs when it is over. */
 export function responseBody(ex: Exchange, req: DockerRequest, endpoint: string): ResponseBody {
+  let framing: ReturnType<typeof bodyFraming>;
+  try {
+    framing = bodyFraming(ex.head, req.method, req.operation);
+  } catch (err) {
+    // A head whose framing cannot be read (an invalid Content-Length): nothing to stream.
+    ex.release();
+    ex.socket.destroy();
+    throw err;
+  }
   return new ResponseBody(ex.socket, {
-    framing: bodyFraming(ex.head, req.method, req.operation),
+    framing,
     operation: req.operation,
     endpoint,
     release: ex.release,

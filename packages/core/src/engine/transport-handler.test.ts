@@ -482,6 +482,21 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
   });
 });
 
+describe('own-connection heads that cannot be framed (scripted server)', () => {
+  it('an invalid Content-Length on a stream is a ProtocolError, and the connection is closed', async () => {
+    let closed!: Promise<void>;
+    const s = await serve((_h, socket) => {
+      closed = new Promise((resolve) => socket.once('close', () => resolve()));
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\nabc');
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const err = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as Error).message).toMatch(/invalid Content-Length/);
+    await closed;
+  });
+});
+
 describe('one AbortSignal shared by many calls (scripted server)', () => {
   it('1,000 calls on one signal (short answers and streams) add one listener, print no warning, and leave none once settled', async () => {
     const s = await serve((h, socket) => {
