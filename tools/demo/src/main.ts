@@ -181,6 +181,10 @@ async function main(): Promise<void> {
     metricsOut = { metrics: await startMetrics(prom.targetPort), prom };
     say(`Metrics: ${metricsOut.metrics.endpoint}`);
     say(`  scraped every ${prom.scrapeIntervalSeconds} s by Prometheus ${prom.url}`);
+    // Start the tour once Prometheus scrapes us: a rate needs two samples of a counter, so
+    // scrapes must already be running while the tour's calls happen (a freshly started
+    // Prometheus may not scrape for a few seconds, longer than a warm tour takes).
+    await metricsOut.metrics.scraped(1, 5 * prom.scrapeIntervalSeconds * 1000 + 5000);
   }
   const meterProvider = metricsOut?.metrics.meterProvider;
   const middleware = defaultMiddleware({
