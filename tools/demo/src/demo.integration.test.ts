@@ -1,44 +1,6 @@
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { describeWithEngine } from '@dockline/tool-testkit';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** `npm run demo -- ...args` as a user runs it, without npm (its env would leak in). */
-function demo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const clean = { ...process.env };
-    for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION', 'NODE_OPTIONS']) delete clean[k];
-    const child = spawn(process.execPath, ['--conditions=@dockline/source', '--import', 'tsx', 'tools/demo/src/main.ts', ...args], {
-      cwd: root,
-      env: { ...clean, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-function inspectStatus(socketPath: string, id: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: `/containers/${id}/json` }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { demo, inspectStatus } from '../test/demo-fixture.js';
 
 describeWithEngine('npm run demo against the private engine', (engine) => {
   it('tours version, pull, create/start, logs, exec with stdin, stats, stop, remove, and prints the span waterfall', { timeout: 180_000 }, async () => {

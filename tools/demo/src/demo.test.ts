@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { context, trace, SpanStatusCode } from '@opentelemetry/api';
@@ -7,31 +5,7 @@ import type { PullProgress } from '@dockline/api';
 import { renderProgress, renderProgressLine } from './progress.ts';
 import { renderWaterfall } from './waterfall.ts';
 import { fit, outputWidth } from './width.ts';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** `npm run demo -- ...args` as a user runs it, without npm (its env would leak in). */
-function demo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const clean = { ...process.env };
-    for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION', 'NODE_OPTIONS']) delete clean[k];
-    const child = spawn(process.execPath, ['--conditions=@dockline/source', '--import', 'tsx', 'tools/demo/src/main.ts', ...args], {
-      cwd: root,
-      env: { ...clean, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
+import { demo } from '../test/demo-fixture.js';
 
 describe('npm run demo -- --help', () => {
   it('prints the usage and exits 0 without touching a daemon', async () => {

@@ -2,52 +2,16 @@
 // DOCKER_CONFIG, read by dockline, and compared with what `docker context inspect` says.
 // The machine's own ~/.docker is never touched: every CLI call gets DOCKER_CONFIG and HOME
 // pointing at a temporary folder.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '@dockline/core';
 import { createClient } from '../create-client.js';
 import { contextStoreId, listContexts, loadContext, readCurrentContext } from './contexts.js';
 import { describeConnection } from './describe.js';
 import { resolveConnection } from './resolve.js';
-
-const run = promisify(execFile);
-
-interface InspectedContext {
-  Name: string;
-  Endpoints: { docker?: { Host: string; SkipTLSVerify: boolean } };
-  TLSMaterial: { docker?: string[] };
-  Storage: { MetadataPath: string; TLSPath: string };
-}
-
-/** The docker CLI (28.x here, 20.10 from docker.io in CI) on a temporary config folder only. */
-async function docker(configDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { stdout } = await run('docker', args, {
-    env: { PATH: process.env.PATH, HOME: configDir, DOCKER_CONFIG: configDir, ...env },
-  });
-  return stdout;
-}
-
-/** `docker context inspect` of a name, or of the current context (as the env decides) with none. */
-async function inspect(configDir: string, name?: string, env: NodeJS.ProcessEnv = {}): Promise<InspectedContext> {
-  const out = JSON.parse(await docker(configDir, ['context', 'inspect', ...(name ? [name] : [])], env)) as InspectedContext[];
-  return out[0]!;
-}
-
-async function tempConfig(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'dl-ctx-'));
-}
-
-const dirs: string[] = [];
-const servers: Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+import { docker, inspect, tempConfig, dirs, servers } from '../../test/contexts-fixture.js';
 
 describe('contexts written by `docker context create`', () => {
   let dir: string;

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   ConnectionError,
   createPipeline,
-  type DockerRequest,
   type Pipeline,
 } from '@dockline/core';
 import {
@@ -12,25 +11,7 @@ import {
   unixSocketTransport,
 } from '@dockline/tool-testkit';
 import { retry } from './index.js';
-
-function get(extra: Partial<DockerRequest> = {}): DockerRequest {
-  return { operation: 'SystemInfo', method: 'GET', path: '/info', route: '/info', response: 'json', idempotent: true, longRunning: false, ...extra };
-}
-
-function create(name: string, extra: Partial<DockerRequest> = {}): DockerRequest {
-  return {
-    operation: 'ContainerCreate',
-    method: 'POST',
-    path: '/containers/create',
-    route: '/containers/create',
-    query: { name },
-    body: { Image: 'busybox:local', Cmd: ['true'], Labels: { 'dockline.test': 'middleware-retry' }, HostConfig: { NetworkMode: 'none' } },
-    response: 'json',
-    idempotent: false,
-    longRunning: false,
-    ...extra,
-  };
-}
+import { get, create } from '../../test/retry-fixture.js';
 
 describeWithEngine('retry (real dockerd through the fault proxy)', (engine) => {
   let proxy: FaultProxy;

@@ -6,7 +6,6 @@ import {
   NotFoundError,
   TimeoutError,
   UnavailableError,
-  type DockerRequest,
   type Handler,
   type Middleware,
   type Pipeline,
@@ -20,34 +19,7 @@ import {
 } from '@dockline/tool-testkit';
 import { timeout } from '../timeout/index.js';
 import { isRetryableError, retry } from './index.js';
-
-function get(extra: Partial<DockerRequest> = {}): DockerRequest {
-  return { operation: 'SystemInfo', method: 'GET', path: '/info', route: '/info', response: 'json', idempotent: true, longRunning: false, ...extra };
-}
-
-function create(name: string, extra: Partial<DockerRequest> = {}): DockerRequest {
-  return {
-    operation: 'ContainerCreate',
-    method: 'POST',
-    path: '/containers/create',
-    route: '/containers/create',
-    query: { name },
-    body: { Image: 'busybox:local', Cmd: ['true'], Labels: { 'dockline.test': 'middleware-retry' }, HostConfig: { NetworkMode: 'none' } },
-    response: 'json',
-    idempotent: false,
-    longRunning: false,
-    ...extra,
-  };
-}
-
-/** Records `req.attempt` of everything that reaches the terminal handler. */
-function attemptsSpy(): Middleware & { attempts: Array<number | undefined> } {
-  const attempts: Array<number | undefined> = [];
-  return Object.assign((req: DockerRequest, next: Handler) => {
-    attempts.push(req.attempt);
-    return next(req);
-  }, { attempts });
-}
+import { get, create, attemptsSpy } from '../../test/retry-fixture.js';
 
 describe('retry (fake daemon)', () => {
   let fake: FakeDaemon;

@@ -1,66 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { createPipeline, NotFoundError, type DockerRequest, type Pipeline } from '@dockline/core';
 import { describeWithEngine, unixSocketTransport } from '@dockline/tool-testkit';
 import { retry } from '../retry/index.js';
 import { timeout } from '../timeout/index.js';
 import { versionNegotiation } from '../version-negotiation/index.js';
 import { tracing } from './index.js';
-
-class TestMetricReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
-const inspect = (id = 'abc123def', extra: Partial<DockerRequest> = {}): DockerRequest => ({
-  operation: 'ContainerInspect',
-  method: 'GET',
-  path: `/containers/${id}/json`,
-  route: '/containers/{id}/json',
-  response: 'json',
-  idempotent: true,
-  longRunning: false,
-  ...extra,
-});
-
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-let reader: TestMetricReader;
-let meterProvider: MeterProvider;
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(async () => {
-  context.disable();
-  propagation.disable();
-  await tracerProvider.shutdown();
-});
-beforeEach(() => {
-  exporter.reset();
-  reader = new TestMetricReader();
-  meterProvider = new MeterProvider({ readers: [reader] });
-});
-afterEach(async () => {
-  await meterProvider.shutdown();
-});
-
-const spans = () => exporter.getFinishedSpans();
-const named = (name: string) => spans().filter((s) => s.name === name);
-const one = (name: string): ReadableSpan => {
-  const found = named(name);
-  expect(found, `spans named ${name}: ${spans().map((s) => s.name).join(', ')}`).toHaveLength(1);
-  return found[0]!;
-};
-const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
-
-/** Wait for 'close' listeners that run on the next ticks. */
-const settle = () => new Promise((r) => setTimeout(r, 20));
+import { inspect, tracerProvider, meterProvider, spans, named, one, parentOf, settle } from '../../test/tracing-fixture.js';
 
 describeWithEngine('tracing (real dockerd)', (engine) => {
   let p: Pipeline;

@@ -1,75 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { context, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AbortError, createPipeline, InvalidParameterError, NotFoundError, ServerError, TimeoutError, type DockerRequest, type Middleware, type Pipeline } from '@dockline/core';
+import { type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AbortError, createPipeline, InvalidParameterError, NotFoundError, ServerError, TimeoutError, type Middleware, type Pipeline } from '@dockline/core';
 import { startFakeDaemon, type FakeDaemon } from '@dockline/tool-testkit';
 import { retry } from '../retry/index.js';
 import { timeout } from '../timeout/index.js';
 import { versionNegotiation } from '../version-negotiation/index.js';
 import { tracing, type TracingOptions, type TracingRequestInfo, type TracingResponseInfo } from './index.js';
-
-class TestMetricReader extends MetricReader {
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
-const inspect = (id = 'abc123def', extra: Partial<DockerRequest> = {}): DockerRequest => ({
-  operation: 'ContainerInspect',
-  method: 'GET',
-  path: `/containers/${id}/json`,
-  route: '/containers/{id}/json',
-  response: 'json',
-  idempotent: true,
-  longRunning: false,
-  ...extra,
-});
-
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-let reader: TestMetricReader;
-let meterProvider: MeterProvider;
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-});
-afterAll(async () => {
-  context.disable();
-  propagation.disable();
-  await tracerProvider.shutdown();
-});
-beforeEach(() => {
-  exporter.reset();
-  reader = new TestMetricReader();
-  meterProvider = new MeterProvider({ readers: [reader] });
-});
-afterEach(async () => {
-  await meterProvider.shutdown();
-});
-
-const spans = () => exporter.getFinishedSpans();
-const named = (name: string) => spans().filter((s) => s.name === name);
-const one = (name: string): ReadableSpan => {
-  const found = named(name);
-  expect(found, `spans named ${name}: ${spans().map((s) => s.name).join(', ')}`).toHaveLength(1);
-  return found[0]!;
-};
-const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
-const traceparentOf = (s: ReadableSpan) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`;
-
-async function durationPoints(): Promise<Array<{ attributes: Record<string, unknown>; count: number }>> {
-  const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'http.client.request.duration');
-  if (!metric) return [];
-  expect(metric.descriptor.unit).toBe('s');
-  return metric.dataPoints.map((p) => ({ attributes: p.attributes, count: (p.value as { count: number }).count }));
-}
-
-/** Wait for 'close' listeners that run on the next ticks. */
-const settle = () => new Promise((r) => setTimeout(r, 20));
+import { inspect, exporter, tracerProvider, reader, meterProvider, spans, named, one, parentOf, traceparentOf, durationPoints, settle } from '../../test/tracing-fixture.js';
 
 describe('tracing (fake daemon)', () => {
   let fake: FakeDaemon;

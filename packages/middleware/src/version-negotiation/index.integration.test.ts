@@ -2,25 +2,11 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   createPipeline,
   NotImplementedError,
-  type DockerRequest,
-  type Middleware,
   type Pipeline,
 } from '@dockline/core';
 import { describeWithEngine, startFaultProxy, type FaultProxy, unixSocketTransport } from '@dockline/tool-testkit';
 import { versionNegotiation } from './index.js';
-
-function info(extra: Partial<DockerRequest> = {}): DockerRequest {
-  return { operation: 'SystemInfo', method: 'GET', path: '/info', route: '/info', response: 'json', idempotent: true, longRunning: false, ...extra };
-}
-
-/** Records what reaches the terminal handler (innermost). */
-function spy(): Middleware & { seen: DockerRequest[] } {
-  const seen: DockerRequest[] = [];
-  return Object.assign((req: DockerRequest, next: (r: DockerRequest) => ReturnType<Middleware>) => {
-    seen.push(req);
-    return next(req);
-  }, { seen });
-}
+import { info, spy } from '../../test/version-negotiation-fixture.js';
 
 describeWithEngine('versionNegotiation (real dockerd)', (engine) => {
   let proxy: FaultProxy;

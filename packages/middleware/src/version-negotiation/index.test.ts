@@ -14,19 +14,7 @@ import {
 import { startFakeDaemon, type FakeDaemon } from '@dockline/tool-testkit';
 import { retry } from '../retry/index.js';
 import { versionNegotiation } from './index.js';
-
-function info(extra: Partial<DockerRequest> = {}): DockerRequest {
-  return { operation: 'SystemInfo', method: 'GET', path: '/info', route: '/info', response: 'json', idempotent: true, longRunning: false, ...extra };
-}
-
-/** Records what reaches the terminal handler (innermost). */
-function spy(): Middleware & { seen: DockerRequest[] } {
-  const seen: DockerRequest[] = [];
-  return Object.assign((req: DockerRequest, next: (r: DockerRequest) => ReturnType<Middleware>) => {
-    seen.push(req);
-    return next(req);
-  }, { seen });
-}
+import { info, spy } from '../../test/version-negotiation-fixture.js';
 
 describe('versionNegotiation (fake daemon)', () => {
   let fake: FakeDaemon;
