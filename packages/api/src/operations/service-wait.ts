@@ -1,4 +1,4 @@
-import { AbortError, DockerError, InvalidParameterError, TimeoutError } from '@dockline/core';
+import { AbortError, DockerError, InvalidParameterError, TimeoutError, sleepWithin } from '@dockline/core';
 import type { ClientContext } from '../context.js';
 import { inspectService, type SwarmService } from './service-create.js';
 import { listTasks, type SwarmTask } from './task-list.js';
@@ -97,7 +97,8 @@ export async function waitForService(ctx: ClientContext, id: string, options: Wa
     if (Date.now() + pollMs > deadline) {
       throw new TimeoutError(`${label} did not converge within ${timeoutMs} ms: ${seen}`, { operation: 'ServiceInspect', timeoutMs });
     }
-    await sleep(pollMs, signal);
+    // Core's sleep (one abort mechanism); an abort ends it early and the check above says what was seen.
+    await sleepWithin(pollMs, { operation: 'ServiceInspect', signal }).catch(noop);
   }
 }
 
@@ -121,14 +122,4 @@ function summary(tasks: SwarmTask[]): string {
   return [...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'no tasks';
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+function noop(): void {}

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AbortError, ConnectionError, DockerError, decodeJsonLines } from '@dockline/core';
+import { AbortError, ConnectionError, DockerError, decodeJsonLines, onAbort } from '@dockline/core';
 import type { CallOptions } from '../call-options.js';
 import type { ClientContext } from '../context.js';
 import type { components } from '../generated/engine-api.js';
@@ -62,6 +62,8 @@ class Events implements EventStream {
   #stream: Readable | undefined;
   #iterator: AsyncGenerator<EventMessage, undefined, undefined> | undefined;
   #closed = false;
+  /** Stops listening to the caller's signal (core's onAbort: one listener per signal, however many streams share it). */
+  #unlisten: () => void = noop;
 
   constructor(ctx: ClientContext, query: Record<string, unknown>, hasUntil: boolean, call: CallOptions) {
     this.#hasUntil = hasUntil;
@@ -84,7 +86,7 @@ class Events implements EventStream {
     // an unhandled rejection.
     this.#response.catch(noop);
     this.ready.catch(noop);
-    call.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (call.signal && !call.signal.aborted) this.#unlisten = onAbort(call.signal, this.#onAbort);
   }
 
   readonly #onAbort = (): void => {
@@ -114,7 +116,7 @@ class Events implements EventStream {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#signal?.removeEventListener('abort', this.#onAbort);
+      this.#unlisten();
       this.#cancel.abort();
       this.#stream?.destroy();
     }
@@ -144,7 +146,7 @@ class Events implements EventStream {
       throw this.#error(err);
     } finally {
       stream.destroy();
-      this.#signal?.removeEventListener('abort', this.#onAbort);
+      this.#unlisten();
     }
     if (this.#closed) return;
     if (this.#signal?.aborted) throw this.#abortError();
