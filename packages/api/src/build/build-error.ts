@@ -4,12 +4,13 @@ import { DockerError, type DockerErrorOptions } from '@dockline/core';
 export interface BuildErrorStep {
   /** BuildKit: the failing vertex's digest. */
   digest?: string | undefined;
-  /** BuildKit: the vertex's name ("[2/3] RUN false"); legacy builder: the step line ("Step 2/3 : RUN false"). */
+  /** BuildKit: the vertex's name ("[2/3] RUN false"); legacy builder: the step line ("Step 2/3 : RUN false"; Podman: "STEP 2/3: RUN false"). */
   name: string;
 }
 
 export interface BuildErrorOptions extends DockerErrorOptions {
   step?: BuildErrorStep | undefined;
+  /** The builder asked for (else the one the stream showed). Podman builds with Buildah whatever was asked. */
   builder?: 'legacy' | 'buildkit' | undefined;
 }
 

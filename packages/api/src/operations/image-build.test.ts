@@ -70,6 +70,14 @@ describe('buildImage (scripted daemon)', () => {
     expect(events).toEqual([{ kind: 'vertex', digest: 'sha256:aa', name: '[2/2] RUN false', inputs: [], error: 'exit code: 1' }]);
   });
 
+  it('Podman (Buildah): its "STEP n/m:" line names the failed step, whatever builder was asked', async () => {
+    const msg = 'building at STEP "RUN exit 3": while running runtime: exit status 3\n';
+    const { ctx } = fakeContext([{ stream: 'STEP 1/2: FROM busybox:local\n' }, { stream: 'STEP 2/2: RUN exit 3\n' }, { errorDetail: { message: msg }, error: msg }]);
+    const err = await buildImage(ctx, Readable.from([Buffer.alloc(1024)]), { builder: 'buildkit' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err).toMatchObject({ daemonMessage: msg, step: { name: 'STEP 2/2: RUN exit 3' }, builder: 'buildkit' });
+  });
+
   it('a throwing onProgress rejects with its error', async () => {
     const { ctx } = fakeContext([{ stream: 'Step 1/1 : FROM x' }, { aux: { ID } }]);
     const boom = new Error('boom');

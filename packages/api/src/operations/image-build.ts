@@ -36,13 +36,17 @@ export interface BuildImageOptions {
    * the daemon keeps a failed step's container otherwise). Not in the docker CLI's defaults.
    */
   forceRemove?: boolean | undefined;
-  /** 'buildkit' sends version=2 and decodes BuildKit's progress; 'legacy' version=1; default: the daemon's choice. */
+  /**
+   * 'buildkit' sends version=2 and decodes BuildKit's progress; 'legacy' version=1; default: the
+   * daemon's choice. Podman ignores it and always builds with Buildah, whose progress arrives as
+   * `stream` events (docs/configuration.md, "Podman").
+   */
   builder?: 'legacy' | 'buildkit' | undefined;
   /** Credentials per registry for the base images (X-Registry-Config, base64url JSON; never logged). */
   registryConfig?: Record<string, RegistryAuth> | undefined;
 }
 
-/** The legacy builder's output line ("Step 1/3 : FROM busybox", " ---> 9e499f6c54c6"...). */
+/** The legacy builder's output line ("Step 1/3 : FROM busybox", " ---> 9e499f6c54c6"...), or Podman's Buildah's ("STEP 1/3: FROM busybox"). */
 export interface BuildStreamEvent {
   kind: 'stream';
   text: string;
@@ -208,7 +212,8 @@ class BuildState {
       return [];
     }
     if (typeof msg.stream === 'string') {
-      const m = /^Step \d+\/\d+ : .*/.exec(msg.stream);
+      // dockerd's legacy builder: "Step 2/3 : RUN x"; Podman's Buildah (any version=): "STEP 2/3: RUN x".
+      const m = /^(?:Step \d+\/\d+ : |STEP \d+\/\d+: ).*/.exec(msg.stream);
       if (m) this.#lastStep = m[0].trim();
       return [{ kind: 'stream', text: msg.stream }];
     }
