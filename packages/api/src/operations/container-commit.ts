@@ -21,7 +21,7 @@ export interface CommitContainerOptions {
 }
 
 export interface CommitContainerResult {
-  /** The new image's id, "sha256:...". */
+  /** The new image's id, "sha256:..." (Podman's bare hex gets the prefix). */
   Id: string;
 }
 
@@ -42,9 +42,14 @@ export async function commitContainer(ctx: ClientContext, id: string, options: C
         changes: options.changes,
         pause: options.pause,
       },
-      body: options.config,
+      // Always a JSON body: Podman 4.3 answers 500 "Decode(): EOF" without one; dockerd takes {}.
+      body: options.config ?? {},
     },
     call,
   );
-  return res.body as CommitContainerResult;
+  const body = res.body as CommitContainerResult;
+  // Podman 4.3 answers the bare hex; the id is "sha256:<hex>" everywhere else (its own image
+  // inspect included), so inspectImageByID(Id) finds the image on both engines.
+  if (typeof body?.Id === 'string' && /^[0-9a-f]{64}$/.test(body.Id)) return { ...body, Id: `sha256:${body.Id}` };
+  return body;
 }

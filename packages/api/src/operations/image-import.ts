@@ -38,11 +38,16 @@ const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 export async function importImage(ctx: ClientContext, tar: TarInput, options: ImportImageOptions = {}, call: CallOptions = {}): Promise<ImportImageResult> {
   const body = binaryBody(tar, 'importImage', 'tar');
   let id: string | undefined;
+  // repo:tag in `repo`, as the docker CLI sends it: Podman 4.3 ignores `tag=` (the image would
+  // become repo:latest there); dockerd reads both forms alike.
+  const withTag = options.repo !== undefined && options.tag !== undefined;
+  const repo = withTag ? `${options.repo}:${options.tag}` : options.repo;
+  const tag = withTag ? undefined : options.tag;
   try {
     const res = await ctx.call(
       'ImageCreate',
       {
-        query: { fromSrc: '-', repo: options.repo, tag: options.tag, changes: options.changes, message: options.message, platform: options.platform },
+        query: { fromSrc: '-', repo, tag, changes: options.changes, message: options.message, platform: options.platform },
         body,
       },
       call,

@@ -17,7 +17,7 @@ const LOADED = /^Loaded image(?: ID)?: (.+)$/;
  * POST /images/load?quiet=1: load a `docker save` tar (a Readable, a Uint8Array or an
  * AsyncIterable of bytes, streamed as read). Resolves to what the daemon loaded, in its
  * order: the references ("busybox:local") of tagged images, the ids ("sha256:...") of
- * untagged ones. An error line (not a tar, a broken archive) rejects with the daemon's
+ * untagged ones (Podman: its qualified names, "docker.io/library/busybox:local"). An error line (not a tar, a broken archive) rejects with the daemon's
  * message.
  */
 export async function loadImages(ctx: ClientContext, tar: TarInput, call: CallOptions = {}): Promise<string[]> {
@@ -30,7 +30,8 @@ export async function loadImages(ctx: ClientContext, tar: TarInput, call: CallOp
       if (typeof msg.stream !== 'string') return;
       for (const line of msg.stream.split('\n')) {
         const m = LOADED.exec(line.trim());
-        if (m) loaded.push(m[1]!);
+        // Podman 4.3 names all it loaded on one line, comma-separated (a ref has no comma).
+        if (m) loaded.push(...m[1]!.split(',').map((r) => r.trim()).filter((r) => r !== ''));
       }
     }, res.request);
   } catch (err) {

@@ -24,7 +24,10 @@ export interface PushImageCallOptions extends CallOptions {
 export interface PushImageResult {
   /** The normalized reference pushed: "127.0.0.1:5000/team/app:v1". */
   ref: string;
-  /** The manifest digest the registry now holds ("sha256:..."), from the final `aux` line. */
+  /**
+   * The manifest digest the registry now holds ("sha256:..."), from the final `aux` line, or
+   * (Podman, which sends no `aux` line) from the `"TAG: digest: sha256:... size: N"` status line.
+   */
   digest: string;
   /** The manifest's size in bytes, from the same line. */
   size: number | undefined;
@@ -32,6 +35,9 @@ export interface PushImageResult {
 
 /** The final line of a push: `{ "progressDetail": {}, "aux": { "Tag", "Digest", "Size" } }`. */
 type PushMessage = PullMessage & components['schemas']['PushImageInfo'] & { aux?: { Tag?: string; Digest?: string; Size?: number } };
+
+/** "v1: digest: sha256:... size: 735", the status line that names the pushed manifest. */
+const DIGEST_STATUS = /: digest: (sha256:[0-9a-f]{64}) size: (\d+)$/;
 
 /**
  * POST /images/{name}/push?tag=... : push one tag, reading the progress stream to its end.
@@ -66,6 +72,13 @@ export async function pushImage(ctx: ClientContext, ref: string, options: PushIm
       if (msg.aux && typeof msg.aux.Digest === 'string') {
         digest = msg.aux.Digest;
         if (typeof msg.aux.Size === 'number') size = msg.aux.Size;
+      } else if (digest === undefined && typeof msg.status === 'string') {
+        // dockerd sends this status line before its aux line; Podman 4.3 sends only this one.
+        const m = DIGEST_STATUS.exec(msg.status);
+        if (m) {
+          digest = m[1];
+          size = Number(m[2]);
+        }
       }
       call.onProgress?.(tracker.update(msg));
     }, res.request);
