@@ -401,7 +401,7 @@ export class DockerClient implements ClientContext {
     return importImage(this, tar, options, callOptions);
   }
 
-  /** POST /images/prune: remove unused images (only dangling ones unless `filters.dangling` is ['false']). */
+  /** POST /images/prune: remove unused images (only dangling ones unless `filters.dangling` is ['false']; on Podman 4.3 dangling ones only). */
   pruneImages(options?: PruneImagesOptions, callOptions?: CallOptions): Promise<PruneImagesResult> {
     return pruneImages(this, options, callOptions);
   }

@@ -1,5 +1,6 @@
 // pushImage, tagImage, saveImages/loadImages, importImage, commitContainer and pruneImages
-// against the real dockerd and the private registry (htpasswd auth) of tools/engine. Every
+// against the real dockerd and Podman and the private registry (htpasswd auth) of
+// tools/engine (docs/configuration.md, "Podman", lists where Podman answers otherwise). Every
 // image made here carries the label RUN_LABEL (set through commit/import `changes`), so
 // prune only ever touches this file's own images; afterAll removes them all.
 import type { Readable } from 'node:stream';

@@ -1,5 +1,5 @@
 // What the image, commit and events methods put on the wire, and the arguments they refuse,
-// through a recording pipeline (no daemon). Their behaviour against the real dockerd is in
+// through a recording pipeline (no daemon). Their behaviour against the real dockerd and Podman is in
 // test/image-transfer.integration.test.ts and test/events.integration.test.ts.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
