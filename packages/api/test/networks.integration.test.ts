@@ -1,5 +1,8 @@
 // Network methods against the namespaced dockerd of tools/engine (its bridges and
 // addresses exist only inside its own network namespace; the root daemon has none).
+// Not in the dockerd/Podman matrix (describeEachEngine), on purpose: networks with addresses
+// run only on daemons inside the network namespaces tools/engine creates, and the test Podman
+// runs in the root namespace (netns "none"). See docs/configuration.md, "Podman".
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithNamespaced } from '@dockline/tool-testkit';
 import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError } from '@dockline/core';

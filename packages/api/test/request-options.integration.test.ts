@@ -1,15 +1,15 @@
-// request() with object filters and requestWithResponse() against the real dockerd.
+// request() with object filters and requestWithResponse() against the real dockerd and Podman.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithEngine } from '@dockline/tool-testkit';
 import type { DockerClient } from '../src/client.js';
-import { LABEL, engineClient, removeAll, uniqueName } from './helpers.js';
+import { LABEL, removeAll, uniqueName } from './helpers.js';
+import { describeEachEngine } from './engines.js';
 
-describeWithEngine('request() options', (engine) => {
+describeEachEngine('request() options', (engine) => {
   let docker: DockerClient;
   const created = new Set<string>();
 
   beforeAll(() => {
-    docker = engineClient(engine);
+    docker = engine.client();
   });
   afterAll(async () => {
     await removeAll(docker, created);
@@ -22,8 +22,13 @@ describeWithEngine('request() options', (engine) => {
     created.add(Id);
     const found = await docker.request('ContainerList', { query: { all: true, filters: { label: [`dockline.req=${label}`] } } });
     expect(found.map((c) => c.Id)).toEqual([Id]);
-    const none = await docker.request('NetworkList', { query: { filters: { name: ['none'] } } });
-    expect(none.map((n) => n.Name)).toEqual(['none']);
+    // dockerd lists its built-in `none` network; Podman lists only real networks (its default
+    // `podman`, named `bridge` in the answer but matched by the filter as `podman`).
+    const [name, listedAs] = engine.name === 'podman' ? ['podman', 'bridge'] : ['none', 'none'];
+    const one = await docker.request('NetworkList', { query: { filters: { name: [name] } } });
+    expect(one.map((n) => n.Name)).toEqual([listedAs]);
+    const unknown = await docker.request('NetworkList', { query: { filters: { name: [uniqueName('no-net')] } } });
+    expect(unknown).toEqual([]);
   });
 
   it('requestWithResponse: a second start is a 304; the ping carries Api-Version in its headers', async () => {

@@ -1,5 +1,9 @@
 // Swarm, services, nodes, tasks, secrets and configs on the real 3-node cluster of
 // tools/engine: n1 and n2 managers, n3 a worker, each dockerd in its own network namespace.
+// Not in the dockerd/Podman matrix (describeEachEngine), on purpose: Podman 4.3 has no Swarm
+// (/swarm, /services, /nodes, /tasks and /configs answer a plain 404; its /secrets are its own
+// local secrets), and Swarm runs only on daemons inside tools/engine's network namespaces.
+// See docs/configuration.md, "Podman".
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithNamespaced } from '@dockline/tool-testkit';
