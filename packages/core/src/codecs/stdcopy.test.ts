@@ -627,6 +627,42 @@ describe('demuxStream', () => {
     expect(source.returned).toBe(true);
   });
 
+  it('settles at once on a Readable that is already over: ended, failed, or destroyed early', async () => {
+    const ended = Readable.from([frame(1, 'x')]);
+    ended.resume();
+    await new Promise((r) => ended.once('end', r));
+    await demuxStream(ended, { stdout: new Collector() });
+
+    const boom = new Error('connection reset');
+    const failed = new Readable({ read() {} });
+    failed.on('error', () => undefined);
+    failed.destroy(boom);
+    await new Promise((r) => setImmediate(r));
+    await expect(demuxStream(failed, { stdout: new Collector() })).rejects.toBe(boom);
+
+    const closed = new Readable({ read() {} });
+    closed.destroy();
+    await new Promise((r) => setImmediate(r));
+    await expect(demuxStream(closed, { stdout: new Collector() })).rejects.toThrow(/closed before its end/);
+  });
+
+  it('rejects when a Readable source is destroyed mid-stream without an error, after writing what came', async () => {
+    const source = new Readable({ read() {} });
+    source.push(frame(1, 'first'));
+    const stdout = new Collector();
+    const done = demuxStream(source, { stdout });
+    await new Promise((r) => setImmediate(r));
+    source.destroy();
+    await expect(done).rejects.toThrow(/demuxStream: the source was closed before its end/);
+    expect(stdout.text()).toBe('first');
+  });
+
+  it('removes its listeners from a Readable source once it settled', async () => {
+    const source = Readable.from([frame(1, 'a'), frame(2, 'b')]);
+    await demuxStream(source, { stdout: new Collector(), stderr: new Collector() });
+    expect(source.listenerCount('data') + source.listenerCount('end') + source.listenerCount('error')).toBe(0);
+  });
+
   it('removes its listeners from the Writables and the signal', async () => {
     const stdout = new Collector();
     const ac = new AbortController();

@@ -2,7 +2,8 @@
  * Fuzz targets: property tests (fast-check) for the parts of dockline that read what a
  * daemon, a network or a user's machine hands it: the stdcopy demuxer, the NDJSON decoder,
  * the HTTP/1.1 response head reader and chunked-body decoder of own-connection exchanges,
- * error bodies, DOCKER_HOST parsing and the docker CLI's context store. Each target is one
+ * error bodies, DOCKER_HOST parsing and the docker CLI's context store, and the two ways
+ * demuxStream reads its source (a Readable's events, any other source's iterator). Each target is one
  * property; `fuzz.test.ts` runs a few hundred inputs of each in `npm test`, `main.ts` a
  * million across them.
  *
@@ -26,8 +27,10 @@ import {
   ProtocolError,
   ServerError,
   StdcopyDemuxer,
+  demuxStream,
   errorFromStatus,
 } from '@dockline/core';
+import { Readable, Writable } from 'node:stream';
 import { contextStoreId, listContexts, loadContext, parseDockerHost, readCurrentContext } from '@dockline/api';
 
 export interface FuzzTarget {
@@ -603,6 +606,80 @@ const httpHeadArbitrary: FuzzTarget = {
     ),
 };
 
+// ---------------------------------------------------------------------------------------
+// demuxStream: a Readable is read through its events, any other source through its
+// iterator (codecs/pump.ts); both must write the same bytes and fail the same way.
+
+interface PumpResult {
+  out: string;
+  err: string;
+  error: string | undefined;
+}
+
+/** A Writable that takes `delay` turns of the event loop per write: buffers fill, 'drain' comes later. */
+function slowSink(highWaterMark: number, delay: 0 | 1 | 2, parts: string[]): Writable {
+  return new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _enc, cb) {
+      parts.push(chunk.toString('hex'));
+      if (delay === 0) cb();
+      else if (delay === 1) queueMicrotask(() => cb());
+      else setImmediate(cb);
+    },
+  });
+}
+
+async function pumpOnce(chunks: Buffer[], asReadable: boolean, hwm: number, delay: 0 | 1 | 2, end: boolean): Promise<PumpResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  let i = 0;
+  const source: AsyncIterable<Buffer> = asReadable
+    ? new Readable({
+        highWaterMark: 16,
+        read() {
+          this.push(i < chunks.length ? chunks[i++] : null);
+        },
+      })
+    : (async function* () {
+        for (const c of chunks) yield c;
+      })();
+  const sinks = [slowSink(hwm, delay, out), slowSink(hwm, delay, err)] as const;
+  let error: string | undefined;
+  try {
+    await demuxStream(source, { stdout: sinks[0], stderr: sinks[1] }, { end });
+  } catch (e) {
+    if (!(e instanceof ProtocolError) && !(e instanceof ServerError)) throw e;
+    error = `${e.name}: ${e.message}`;
+  }
+  // What was written before a failure may still sit in a sink's buffer: compare once it is through.
+  while (sinks.some((w) => w.writableLength > 0)) await new Promise((r) => setImmediate(r));
+  return { out: out.join(''), err: err.join(''), error };
+}
+
+const pumpPaths: FuzzTarget = {
+  name: 'demuxStream: a Readable source and an iterated one write the same bytes and fail alike, under any backpressure',
+  weight: 1,
+  check: (numRuns, seed) =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 200 })).map(([s, p]) => frame(s, p)), fc.uint8Array({ minLength: 1, maxLength: 12 })), { maxLength: 12 }),
+        cutsArb,
+        fc.integer({ min: 1, max: 512 }),
+        fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+        fc.boolean(),
+        async (pieces, cuts, hwm, delay, end) => {
+          const chunks = split(Buffer.concat(pieces), cuts).filter((c) => c.length > 0);
+          const viaEvents = await pumpOnce(chunks, true, hwm, delay, end);
+          const viaIterator = await pumpOnce(chunks, false, hwm, delay, end);
+          if (JSON.stringify(viaEvents) !== JSON.stringify(viaIterator)) {
+            throw new Error(`the two paths differ: ${JSON.stringify(viaEvents)} vs ${JSON.stringify(viaIterator)}`);
+          }
+        },
+      ),
+      { numRuns, seed },
+    ),
+};
+
 /** Every target, fresh (the context store one holds a temp dir). */
 export function fuzzTargets(): FuzzTarget[] {
   return [
@@ -615,6 +692,7 @@ export function fuzzTargets(): FuzzTarget[] {
     chunkedArbitrary,
     httpHeadRoundTrip,
     httpHeadArbitrary,
+    pumpPaths,
     errorBodies,
     dockerHost,
     dockerHostSecrets,
