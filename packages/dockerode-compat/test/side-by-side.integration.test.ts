@@ -1,4 +1,4 @@
-// A dockerode-style program run twice against the real dockerd: once with dockerode (4.0.12,
+// A dockerode-style program run twice against the real dockerd: once with dockerode (5.0.1,
 // the root devDependency) and once with @dockline/dockerode-compat, same calls, same
 // observable results. Where dockerode is buggy the difference is asserted and documented
 // (docs/migrating-from-dockerode.md, "dockerode-compat").

@@ -3,6 +3,7 @@
 // client CPU per byte is what the client controls.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { DockerClient } from '@dockline/api';
 import type Dockerode from 'dockerode';
-import { dockerode, docklineDefault } from './clients.ts';
+import { dockerode, docklineDefault, RAW_API_VERSION } from './clients.ts';
 import { ensureExecContainer } from './fixtures.ts';
 import {
   check,
@@ -34,15 +35,52 @@ import type { BenchContext, ReportTable, Workload, WorkloadReport } from './work
 const run = promisify(execFile);
 const DOCKLINE = 'dockline';
 const DOCKERODE = 'dockerode';
+const FLOOR = 'bare socket (floor)';
 const BUILD_TAG = 'dockline-bench-build:latest';
 const CHUNK = MiB;
 
-/** What bounds the CPU ratios, measured outside the bench (see BENCHMARKS.md). */
+/** What bounds the CPU ratios (see BENCHMARKS.md). */
 const NOTES = [
-  "putArchive: most of the client CPU is the kernel's (writing the bytes to the socket), the same for both clients, which bounds the CPU ratio near 1x: in a separate run of 6 puts of 64 MiB each, user CPU was 75–79 ms for dockline and 70–87 ms for dockerode, system CPU about 100 ms for both, and a Buffer body (no stream) took 10–27 ms of user CPU.",
-  "getArchive: dockline reads the body on a connection of its own (every stream does); before that, through undici, a separate run of 4 gets of 64 MiB put its CPU (164–225 ms) within the noise of raw undici's (186–216 ms): large chunks cost mostly the kernel's copy, the same for every client.",
+  `"${FLOOR}" is not a client: one HTTP/1.1 exchange written and read by hand on a unix socket (put: the tar with a Content-Length, written in the same 1 MiB chunks with backpressure; get: the answer's bytes counted, chunk framing included, nothing decoded). What it costs is the kernel's copy and Node's reads and writes, which every client pays; a client cannot spend less than it.`,
   "buildImage: dockerode's gzip of the context is most of its CPU; dockline sends a plain tar.",
 ];
+
+/** The floor of a put: the tar sent by hand (Content-Length, 1 MiB writes with backpressure), the answer's status read. */
+function barePut(socketPath: string, id: string, tar: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(socketPath);
+    let answer = '';
+    s.on('error', reject);
+    s.on('data', (c: Buffer) => {
+      if (answer.length < 64) answer += c.toString('latin1');
+    });
+    s.on('end', () => (answer.startsWith('HTTP/1.1 200') ? resolve() : reject(new Error(`bare put: ${answer.split('\r\n')[0]}`))));
+    s.once('connect', async () => {
+      s.write(
+        `PUT /${RAW_API_VERSION}/containers/${id}/archive?path=%2Ftmp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-tar\r\n` +
+          `Content-Length: ${tar.length}\r\nConnection: close\r\n\r\n`,
+      );
+      for (let at = 0; at < tar.length; at += CHUNK) {
+        if (!s.write(tar.subarray(at, Math.min(at + CHUNK, tar.length)))) await new Promise((r) => s.once('drain', r));
+      }
+    });
+  });
+}
+
+/** The floor of a get: the answer's bytes counted to its end (head and chunk framing included). */
+function bareGet(socketPath: string, id: string, file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(socketPath, () =>
+      s.write(`GET /${RAW_API_VERSION}/containers/${id}/archive?path=${encodeURIComponent(file)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
+    );
+    let bytes = 0;
+    s.on('data', (c: Buffer) => {
+      bytes += c.length;
+    });
+    s.on('error', reject);
+    s.on('end', () => resolve(bytes));
+  });
+}
 
 function table(samples: Samples, caption: string): ReportTable {
   const dr = samples.get(DOCKERODE)!;
@@ -62,9 +100,13 @@ function table(samples: Samples, caption: string): ReportTable {
 function checks(samples: Samples, what: string): Check[] {
   const dl = samples.get(DOCKLINE)!;
   const dr = samples.get(DOCKERODE)!;
+  const floor = samples.get(FLOOR);
   return [
     check(`${what}: throughput >= 1.0x dockerode`, ratio(medianOf(dl, mibPerSecond), medianOf(dr, mibPerSecond)), '>=', 1.0),
     check(`${what}: client CPU <= 0.6x dockerode`, ratio(medianOf(dl, cpuSecondsPerGiB), medianOf(dr, cpuSecondsPerGiB)), '<=', 0.6),
+    ...(floor === undefined
+      ? []
+      : [{ target: `${what}: floor (bare socket) CPU vs dockerode (report)`, measured: formatRatio(ratio(medianOf(floor, cpuSecondsPerGiB), medianOf(dr, cpuSecondsPerGiB))), met: null }]),
   ];
 }
 
@@ -117,6 +159,7 @@ export const archiveWorkload: Workload = {
       [DOCKERODE]: async () => {
         await container.putArchive(chunks(tar), { path: '/tmp' });
       },
+      [FLOOR]: () => barePut(socketPath, containerId, tar),
     };
     const get: Record<string, () => Promise<number>> = {
       [DOCKLINE]: async () => {
@@ -131,6 +174,7 @@ export const archiveWorkload: Workload = {
         await pipeline(stream, sink);
         return sink.bytes;
       },
+      [FLOOR]: () => bareGet(socketPath, containerId, '/tmp/big.bin'),
     };
     // Both read the directory and send it as a tar; dockerode gzips it (what its
     // buildImage({ context, src }) does), dockline sends it plain. Every step is cached after
@@ -176,7 +220,7 @@ export const archiveWorkload: Workload = {
           `1 MiB chunks of a buffer so producing it costs nothing) into /tmp of a running busybox container; getArchive ` +
           `of that file, read to its end into a counting sink; buildImage of a directory of ${ctxFiles} files of ` +
           `${formatBytes(ctxFileBytes)} random bytes plus a Dockerfile (FROM busybox:local, LABEL; cached after the first ` +
-          `build, so the time is upload, the daemon's unpacking and the progress stream). dockerode 4 packs the context ` +
+          `build, so the time is upload, the daemon's unpacking and the progress stream). dockerode 5 packs the context ` +
           `with tar-fs and gzips it (its buildImage({ context, src })); dockline sends a plain tar. One transfer per batch; ` +
           `throughput is payload bytes (the tar, the context files) per wall second; CPU is this process's user+system.`,
         tables: [table(putSamples, 'putArchive'), table(getSamples, 'getArchive'), table(buildSamples, 'buildImage (context upload)')],

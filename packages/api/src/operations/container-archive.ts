@@ -142,8 +142,11 @@ export async function putArchive(
   } catch (err) {
     const notTar = findNotATar(err);
     if (notTar) throw notATar(notTar.message, notTar);
-    // A body that only looked like a tar: the daemon's own words, as a parameter error.
-    if (err instanceof ServerError && /Error processing tar file|invalid tar header|unexpected EOF/i.test(err.daemonMessage ?? '')) {
+    // A body that only looked like a tar: the daemon's own words, as a parameter error. Not
+    // "cannot overwrite (non-)directory" (noOverwriteDirNonDir), which dockerd also words as
+    // "Error processing tar file": the tar was fine, the container's files refused it.
+    const said = err instanceof ServerError ? (err.daemonMessage ?? '') : '';
+    if (err instanceof ServerError && /Error processing tar file|invalid tar header|unexpected EOF/i.test(said) && !/cannot overwrite/i.test(said)) {
       throw new InvalidParameterError(`putArchive: the daemon could not read the tar: ${err.daemonMessage}`, {
         operation: 'PutContainerArchive',
         statusCode: err.statusCode,

@@ -91,9 +91,20 @@ describeWithEngine('dockerd restarts under open streams (private engine)', () =>
     const listed = await docker.listContainers({ all: true, filters: { label: ['dockline.test=reliability'] } });
     expect(listed.map((c) => c.Id)).toContain(id);
     await docker.startContainer(id);
-    const out = new Collector();
-    await docker.logs(id, { tail: 2 }, { stdout: out, rawTerminal: false });
-    expect(out.text).toMatch(/line-\d+\n/);
+    const startedAt = Date.parse((await docker.inspectContainer(id)).State!.StartedAt!);
+    // The restarted ticker counts from line-1 again. Until its first line is logged, the log's
+    // last line is the previous run's, and a follow with tail 1 would begin with it (the
+    // daemon's answer, seen on a loaded machine): wait for a line of this run.
+    let last = '';
+    for (let i = 0; i < 200; i++) {
+      const out = new Collector();
+      await docker.logs(id, { tail: 1, timestamps: true }, { stdout: out, rawTerminal: false });
+      last = out.text;
+      // RFC 3339 with nanoseconds; Date.parse takes milliseconds.
+      if (Date.parse(last.split(' ')[0]!.replace(/(\.\d{3})\d*/, '$1')) >= startedAt) break;
+      await sleep(20);
+    }
+    expect(last).toMatch(/ line-\d+\n/);
     const fresh = await openStreams(id);
     await docker.stopContainer(id, { timeout: 1 });
     // The follow ends cleanly when the container exits; the events stream when its reader aborts.
