@@ -14,6 +14,7 @@ import {
   type Histogram,
   type MeterProvider,
   type Span,
+  type SpanOptions,
   type TracerProvider,
 } from '@opentelemetry/api';
 import {
@@ -32,6 +33,7 @@ import {
   DockerError,
   InvalidParameterError,
   markSequential,
+  type CompleteRequest,
   type DockerRequest,
   type DockerResponse,
   type Handler,
@@ -182,8 +184,25 @@ const NOOP_METER = createNoopMeter();
 /** The API's no-op provider: what a ProxyTracerProvider delegates to while no SDK is registered. */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
-/** Entries per attribute cache. */
+/** Cached request kinds (span name and attributes) per middleware. */
 const CACHE_LIMIT = 2000;
+/** Cached metric attribute sets (status, error type) per request kind. */
+const METRIC_CACHE_LIMIT = 64;
+
+/** What is cached per kind of request: one operation, method, route, API version and resend count. */
+interface RequestKind {
+  readonly method: HttpMethod;
+  readonly route: string;
+  readonly apiVersion: string | undefined;
+  readonly resend: number;
+  /** The CLIENT span's name, `${method} ${route}`. */
+  readonly name: string;
+  readonly attributes: Attributes;
+  /** startSpan's options for it (the SDK reads them, never keeps or changes them). */
+  readonly options: SpanOptions;
+  /** Metric attributes by status code (or status and error type). */
+  readonly metric: Map<number | string, Attributes>;
+}
 
 /** Wall-clock ms with sub-ms precision, for spans started or ended after the fact. */
 const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -247,6 +266,17 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
 
   let warnedMissingAttempt = false;
 
+  /** Two-level: the operation span's options, per operation. */
+  const operationOptions = new Map<string, SpanOptions>();
+  function operationSpanOptions(operation: string): SpanOptions {
+    let options = operationOptions.get(operation);
+    if (options === undefined) {
+      options = { kind: SpanKind.INTERNAL, attributes: { [ATTR_DOCKER_OPERATION]: operation } };
+      if (operationOptions.size < CACHE_LIMIT) operationOptions.set(operation, options);
+    }
+    return options;
+  }
+
   /**
    * True while nothing could observe a span, a metric or an injected header: no tracer
    * provider registered, no meter provider, no propagator. Calls then skip span work
@@ -261,46 +291,71 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   }
 
   /*
-   * Attribute objects are cached (the SDK copies what it is given): a call builds none on the
-   * hot path. Keys are low-cardinality (operation, method, route, API version, status), and
-   * the caches stop growing at CACHE_LIMIT entries so odd inputs cannot grow them without end.
+   * Span names and attribute objects are cached (the SDK copies what it is given): a call
+   * builds none on the hot path, not even a cache key. Entries are low-cardinality (operation,
+   * method, route, API version, resend; status or error type for the metric), found by
+   * operation and then compared field by field, and the caches stop growing at CACHE_LIMIT
+   * entries so odd inputs cannot grow them without end.
    */
-  const spanAttributeCache = new Map<string, Attributes>();
-  const metricAttributeCache = new Map<string, Attributes>();
+  const requestKinds = new Map<string, RequestKind[]>();
+  let requestKindCount = 0;
 
-  /** The attributes of a CLIENT span for `req`, known before it is sent. */
-  function requestAttributes(req: DockerRequest): Attributes {
+  /** The cached name and attributes of a request like `req`, known before it is sent. */
+  function requestKind(req: DockerRequest): RequestKind {
     const resend = req.attempt !== undefined && req.attempt > 0 ? req.attempt : 0;
-    const key = `${req.operation}\0${req.method}\0${req.route}\0${req.apiVersion ?? ''}\0${resend}`;
-    let attributes = spanAttributeCache.get(key);
-    if (attributes) return attributes;
-    attributes = Object.assign({}, spanBase);
+    const list = requestKinds.get(req.operation);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i]!;
+        if (k.method === req.method && k.route === req.route && k.apiVersion === req.apiVersion && k.resend === resend) return k;
+      }
+    }
+    const attributes = Object.assign({}, spanBase);
     attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
     attributes[ATTR_URL_TEMPLATE] = req.route;
     attributes[ATTR_DOCKER_OPERATION] = req.operation;
     if (req.apiVersion !== undefined) attributes[ATTR_DOCKER_API_VERSION] = req.apiVersion;
     if (resend > 0) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = resend;
-    if (spanAttributeCache.size < CACHE_LIMIT) spanAttributeCache.set(key, attributes);
-    return attributes;
+    const kind: RequestKind = {
+      method: req.method,
+      route: req.route,
+      apiVersion: req.apiVersion,
+      resend,
+      name: `${req.method} ${req.route}`,
+      attributes,
+      options: { kind: SpanKind.CLIENT, attributes },
+      metric: new Map(),
+    };
+    if (requestKindCount < CACHE_LIMIT) {
+      requestKindCount++;
+      if (list !== undefined) list.push(kind);
+      else requestKinds.set(req.operation, [kind]);
+    }
+    return kind;
   }
 
   function recordDuration(h: Histogram | undefined, req: DockerRequest, startMs: number, statusCode: number | undefined, error: unknown): void {
     // A cancelled request's duration is the caller's choice, not the daemon's latency.
     if (!h || isCancellation(error)) return;
+    h.record((nowMs() - startMs) / 1000, metricAttributes(requestKind(req), req, statusCode, error));
+  }
+
+  /** The metric's attributes for a request of `kind` that ended with `statusCode` or `error`. */
+  function metricAttributes(kind: RequestKind, req: DockerRequest, statusCode: number | undefined, error: unknown): Attributes {
     const type = error === undefined ? '' : errorType(error);
-    const key = `${req.operation}\0${req.method}\0${req.route}\0${statusCode ?? ''}\0${type}`;
-    let attributes = metricAttributeCache.get(key);
-    if (!attributes) {
-      attributes = Object.assign({}, metricBase);
-      attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
-      attributes[ATTR_URL_TEMPLATE] = req.route;
-      // One to one with method + route, so no extra cardinality; dashboards group by it.
-      attributes[ATTR_DOCKER_OPERATION] = req.operation;
-      if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
-      if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
-      if (metricAttributeCache.size < CACHE_LIMIT) metricAttributeCache.set(key, attributes);
-    }
-    h.record((nowMs() - startMs) / 1000, attributes);
+    // Status and error type together: a status code alone is the common key.
+    const key: number | string = type === '' && statusCode !== undefined ? statusCode : `${statusCode ?? ''}\0${type}`;
+    let attributes = kind.metric.get(key);
+    if (attributes) return attributes;
+    attributes = Object.assign({}, metricBase);
+    attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
+    attributes[ATTR_URL_TEMPLATE] = req.route;
+    // One to one with method + route, so no extra cardinality; dashboards group by it.
+    attributes[ATTR_DOCKER_OPERATION] = req.operation;
+    if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
+    if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
+    if (kind.metric.size < METRIC_CACHE_LIMIT) kind.metric.set(key, attributes);
+    return attributes;
   }
 
   function runHooks(span: Span, req: DockerRequest, statusCode: number | undefined, error: unknown, request: boolean): void {
@@ -311,7 +366,8 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
 
   /** A CLIENT span of its own for one HTTP request, child of `parent`. */
   function runAttempt(req: DockerRequest, next: Handler, parent: Context): Promise<DockerResponse> {
-    const span = tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(req) }, parent);
+    const kind = requestKind(req);
+    const span = tracer.startSpan(kind.name, kind.options, parent);
     const recording = span.isRecording();
     if (recording && requestHook) {
       const info = requestInfo(req);
@@ -395,11 +451,8 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     const first = call.folded0;
     call.folded0 = undefined;
     if (!first || !call.recording) return;
-    const span = tracer.startSpan(
-      `${first.req.method} ${first.req.route}`,
-      { kind: SpanKind.CLIENT, attributes: requestAttributes(first.req), startTime: first.start },
-      call.ctx,
-    );
+    const kind = requestKind(first.req);
+    const span = tracer.startSpan(kind.name, { kind: SpanKind.CLIENT, attributes: kind.attributes, startTime: first.start }, call.ctx);
     if (first.statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, first.statusCode);
     if (first.error !== undefined && !isCancellation(first.error)) markError(span, first.error);
     span.end(first.end);
@@ -426,9 +479,13 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   const callMiddleware = function tracingMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
     if (unobserved()) return next(req);
     const parent = context.active();
-    const span = folded
-      ? tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(req) }, parent)
-      : tracer.startSpan(req.operation || 'DockerRequest', { kind: SpanKind.INTERNAL, attributes: { [ATTR_DOCKER_OPERATION]: req.operation } }, parent);
+    let span: Span;
+    if (folded) {
+      const kind = requestKind(req);
+      span = tracer.startSpan(kind.name, kind.options, parent);
+    } else {
+      span = tracer.startSpan(req.operation || 'DockerRequest', operationSpanOptions(req.operation), parent);
+    }
     const recording = span.isRecording();
     const ctx = trace.setSpan(parent, span);
     const call: CallState = {
@@ -449,8 +506,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       expanded: false,
     };
     // Folded, the call span is the first request's span: its context goes out with the request.
-    const annotated: AnnotatedRequest = { ...req, [kCall]: call };
-    if (folded) addContextHeaders(annotated, req.headers, ctx);
+    const annotated = annotate(req, call, folded ? withContextHeaders(req.headers, ctx) : req.headers);
     let pending: Promise<DockerResponse>;
     try {
       // No context.with here: what is below reads the call's context from the annotation, and
@@ -581,36 +637,111 @@ function requestInfo(req: DockerRequest): TracingRequestInfo {
 }
 
 /**
+ * A copy of `req` carrying the call's state for the attempt middleware, with `headers`.
+ *
+ * Built as one literal with every field of DockerRequest and the annotation, not as
+ * `{ ...req, [kCall]: call }`: a spread that then grows the object leaves it (and every copy
+ * the layers below make) in a slow shape, which cost more than the span itself with 16 calls
+ * in flight (BENCHMARKS.md, tracing). Fields and symbols a caller added are kept.
+ */
+function annotate(req: DockerRequest, call: CallState, headers: Record<string, string> | undefined): DockerRequest {
+  const out: CompleteRequest & { [kCall]: CallState } = {
+    operation: req.operation,
+    method: req.method,
+    path: req.path,
+    route: req.route,
+    query: req.query,
+    headers,
+    body: req.body,
+    response: req.response,
+    idempotent: req.idempotent,
+    longRunning: req.longRunning,
+    signal: req.signal,
+    deadline: req.deadline,
+    timeoutMs: req.timeoutMs,
+    apiVersion: req.apiVersion,
+    minApiVersion: req.minApiVersion,
+    attempt: req.attempt,
+    graceMs: req.graceMs,
+    idleTimeoutMs: req.idleTimeoutMs,
+    maxResponseBytes: req.maxResponseBytes,
+    unref: req.unref,
+    secrets: req.secrets,
+    [kCall]: call,
+  };
+  // A request from the pipeline has exactly these fields in this order: a check without lookups.
+  let i = 0;
+  let extra = false;
+  for (const key in req) {
+    if (key !== REQUEST_FIELDS[i++]) {
+      extra = true;
+      break;
+    }
+  }
+  if (extra) {
+    for (const key in req) {
+      if (!(key in out)) (out as unknown as Record<string, unknown>)[key] = (req as unknown as Record<string, unknown>)[key];
+    }
+  }
+  const symbols = Object.getOwnPropertySymbols(req);
+  for (let j = 0; j < symbols.length; j++) {
+    const sym = symbols[j]!;
+    if (sym !== kCall) (out as unknown as Record<symbol, unknown>)[sym] = (req as unknown as Record<symbol, unknown>)[sym];
+  }
+  return out;
+}
+
+/** DockerRequest's fields in the order core's pipeline gives them (normalizeRequest). */
+const REQUEST_FIELDS: readonly string[] = [
+  'operation',
+  'method',
+  'path',
+  'route',
+  'query',
+  'headers',
+  'body',
+  'response',
+  'idempotent',
+  'longRunning',
+  'signal',
+  'deadline',
+  'timeoutMs',
+  'apiVersion',
+  'minApiVersion',
+  'attempt',
+  'graceMs',
+  'idleTimeoutMs',
+  'maxResponseBytes',
+  'unref',
+  'secrets',
+];
+
+/**
  * Inject the attempt's context (W3C traceparent/tracestate with the default propagator)
  * into a copy of the request's headers. Nothing is done when no propagator is registered.
  */
 function injectContext(req: DockerRequest, ctx: Context): DockerRequest {
-  const out = { ...req };
-  addContextHeaders(out, req.headers, ctx);
-  return out;
+  const headers = withContextHeaders(req.headers, ctx);
+  return headers === req.headers ? req : { ...req, headers };
 }
 
 /**
- * Sets `out.headers` to a copy of `headers` with the context's propagation headers (a
- * caller's header of the same name, in any case, is replaced); leaves `out` alone when the
- * propagator injects nothing.
+ * `headers` with the context's propagation headers: a new object (a caller's header of the
+ * same name, in any case, is replaced), or `headers` itself when the propagator injects nothing.
  */
-function addContextHeaders(out: DockerRequest, headers: Record<string, string> | undefined, ctx: Context): void {
+function withContextHeaders(headers: Record<string, string> | undefined, ctx: Context): Record<string, string> | undefined {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   if (headers === undefined) {
-    for (const _ in carrier) {
-      out.headers = carrier;
-      return;
-    }
-    return;
+    for (const _ in carrier) return carrier;
+    return headers;
   }
   const names: string[] = [];
   for (const name in carrier) names.push(name.toLowerCase());
-  if (names.length === 0) return;
+  if (names.length === 0) return headers;
   const merged: Record<string, string> = {};
   for (const k in headers) if (!names.includes(k.toLowerCase())) merged[k] = headers[k]!;
-  out.headers = Object.assign(merged, carrier);
+  return Object.assign(merged, carrier);
 }
 
 function safely(name: string, fn: () => void): void {
