@@ -154,6 +154,10 @@ interface CallState {
   foldedSent: boolean;
   /** Folded mode: that request, while it failed and a resend may still follow. */
   folded0: FoldedRequest | undefined;
+  /** Folded mode: when that request was sent (epoch ms). */
+  start0: number;
+  /** Folded mode: finishCall records that request's duration (it did not fail, no hook waits for it). */
+  metric0: boolean;
   /** Folded mode: the call's own requests have child spans (a resend happened). */
   expanded: boolean;
 }
@@ -336,7 +340,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
 
   function recordDuration(h: Histogram | undefined, req: DockerRequest, startMs: number, statusCode: number | undefined, error: unknown): void {
     // A cancelled request's duration is the caller's choice, not the daemon's latency.
-    if (!h || isCancellation(error)) return;
+    if (!h || (error !== undefined && isCancellation(error))) return;
     h.record((nowMs() - startMs) / 1000, metricAttributes(requestKind(req), req, statusCode, error));
   }
 
@@ -412,21 +416,29 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   function runFolded(call: CallState, req: DockerRequest, next: Handler): Promise<DockerResponse> {
     const start = nowMs();
     call.foldedSent = true;
+    call.start0 = start;
     if (call.recording && requestHook) {
       const info = requestInfo(req);
       safely('requestHook', () => requestHook(call.span, info));
     }
-    const h = durationHistogram();
     let pending: Promise<DockerResponse>;
     try {
       pending = next(req);
     } catch (err) {
       pending = Promise.reject(err);
     }
-    // Plain `then` with no helper closures: this runs on every traced call.
+    if (!responseHook) {
+      // Nothing to do here on success: the call ends with this request's answer, and
+      // finishCall records its duration. The caller gets `pending` itself (no promise and
+      // closure in between); a failure is noted first, since a resend may follow.
+      call.metric0 = true;
+      pending.then(undefined, (err: unknown) => foldedFailed(call, req, err));
+      return pending;
+    }
+    const h = durationHistogram();
     return pending.then(
       (res) => {
-        if (call.recording && responseHook) runHooks(call.span, req, res.statusCode, undefined, false);
+        if (call.recording) runHooks(call.span, req, res.statusCode, undefined, false);
         if (h) {
           if (!res.stream && !res.socket) recordDuration(h, req, start, res.statusCode, undefined);
           else whenBodyDone(res, (o) => recordDuration(h, req, start, res.statusCode, o.error));
@@ -434,16 +446,21 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
         return res;
       },
       (err: unknown) => {
-        const statusCode = statusOf(err);
-        // Kept for expand(): a resend may follow, and then this attempt gets its span.
-        call.folded0 = { req, start, end: nowMs(), statusCode, error: err };
-        if (call.recording && responseHook) runHooks(call.span, req, statusCode, err, false);
-        recordDuration(h, req, start, statusCode, err);
+        foldedFailed(call, req, err);
         throw err;
       },
     );
   }
 
+  /** The folded request failed: its metric point now, its span later if a resend follows. */
+  function foldedFailed(call: CallState, req: DockerRequest, err: unknown): void {
+    const statusCode = statusOf(err);
+    call.metric0 = false;
+    // Kept for expand(): a resend may follow, and then this attempt gets its span.
+    call.folded0 = { req, start: call.start0, end: nowMs(), statusCode, error: err };
+    if (call.recording && responseHook) runHooks(call.span, req, statusCode, err, false);
+    recordDuration(durationHistogram(), req, call.start0, statusCode, err);
+  }
 
   /** A resend follows a folded first attempt: give that attempt its span now, with its real times. */
   function expand(call: CallState): void {
@@ -503,6 +520,8 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       resends: 0,
       foldedSent: false,
       folded0: undefined,
+      start0: 0,
+      metric0: false,
       expanded: false,
     };
     // Folded, the call span is the first request's span: its context goes out with the request.
@@ -538,6 +557,9 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       if (!folded) attemptNotInstalled();
       if (call.recording && (requestHook || responseHook)) runHooks(span, req, statusCode, error, true);
       recordDuration(durationHistogram(), req, call.start, statusCode, error);
+    } else if (call.metric0 && !call.expanded) {
+      // The folded request's duration: the call settled with its answer (or its body closed).
+      recordDuration(durationHistogram(), req, call.start0, statusCode, error);
     }
     if (call.recording) {
       if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
