@@ -377,36 +377,50 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       const info = requestInfo(req);
       safely('requestHook', () => requestHook(span, info));
     }
-    const ctx = trace.setSpan(parent, span);
-    const sent = injectContext(req, ctx);
+    const sent = injectContext(req, trace.setSpan(parent, span));
     const h = durationHistogram();
     const start = nowMs();
-
-    const finish = (statusCode: number | undefined, error: unknown): void => {
-      if (recording) {
-        if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-        if (error !== undefined && !isCancellation(error)) markError(span, error);
-      }
-      span.end();
-      recordDuration(h, req, start, statusCode, error);
-    };
-    const respond = (statusCode: number | undefined, error: unknown): void => {
-      if (recording && responseHook) runHooks(span, req, statusCode, error, false);
-    };
-    return settle(
-      () => context.with(ctx, next, undefined, sent),
+    let pending: Promise<DockerResponse>;
+    try {
+      // Not entered as the active context either (see the call middleware): nothing below
+      // `.attempt` but the transport, and a context switch per request is measurable.
+      pending = next(sent);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    // Two closures per request, the rest in plain functions: this runs on every attempt.
+    return pending.then(
       (res) => {
-        respond(res.statusCode, undefined);
+        if (recording && responseHook) runHooks(span, req, res.statusCode, undefined, false);
         // A stream's request lasts until its body is consumed (or destroyed).
-        if (!whenBodyDone(res, (o) => finish(res.statusCode, o.error))) finish(res.statusCode, undefined);
+        if (!res.stream && !res.socket) endAttempt(span, recording, req, start, h, res.statusCode, undefined);
+        else whenBodyDone(res, (o) => endAttempt(span, recording, req, start, h, res.statusCode, o.error));
         return res;
       },
-      (err) => {
+      (err: unknown) => {
         const statusCode = statusOf(err);
-        respond(statusCode, err);
-        finish(statusCode, err);
+        if (recording && responseHook) runHooks(span, req, statusCode, err, false);
+        endAttempt(span, recording, req, start, h, statusCode, err);
+        throw err;
       },
     );
+  }
+
+  function endAttempt(
+    span: Span,
+    recording: boolean,
+    req: DockerRequest,
+    start: number,
+    h: Histogram | undefined,
+    statusCode: number | undefined,
+    error: unknown,
+  ): void {
+    if (recording) {
+      if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+      if (error !== undefined && !isCancellation(error)) markError(span, error);
+    }
+    span.end();
+    recordDuration(h, req, start, statusCode, error);
   }
 
   /**
@@ -583,27 +597,6 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   }
 
   return Object.assign(markSequential(callMiddleware), { attempt: attemptMiddleware }) as TracingMiddleware;
-}
-
-/**
- * `then` on what `send` returns (a synchronous throw becomes a rejection); `onError` runs
- * before the error is rethrown.
- */
-function settle(
-  send: () => Promise<DockerResponse>,
-  onResponse: (res: DockerResponse) => DockerResponse,
-  onError: (err: unknown) => void,
-): Promise<DockerResponse> {
-  let pending: Promise<DockerResponse>;
-  try {
-    pending = send();
-  } catch (err) {
-    pending = Promise.reject(err);
-  }
-  return pending.then(onResponse, (err: unknown) => {
-    onError(err);
-    throw err;
-  });
 }
 
 /** The HTTP status of a failed request, when the daemon answered. */
