@@ -134,6 +134,8 @@ interface FoldedRequest {
 interface CallState {
   /** The request as the call middleware saw it (hooks and the metric without `.attempt`). */
   readonly req: DockerRequest;
+  /** Folded mode: its cached name and attributes. */
+  readonly kind: RequestKind | undefined;
   /** Epoch ms (performance clock). */
   readonly start: number;
   readonly span: Span;
@@ -209,7 +211,8 @@ interface RequestKind {
 }
 
 /** Wall-clock ms with sub-ms precision, for spans started or ended after the fact. */
-const nowMs = (): number => performance.timeOrigin + performance.now();
+const TIME_ORIGIN = performance.timeOrigin;
+const nowMs = (): number => TIME_ORIGIN + performance.now();
 
 /**
  * OpenTelemetry tracing and metrics for Docker calls, on `@opentelemetry/api` only (bring
@@ -338,10 +341,17 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     return kind;
   }
 
-  function recordDuration(h: Histogram | undefined, req: DockerRequest, startMs: number, statusCode: number | undefined, error: unknown): void {
+  function recordDuration(
+    h: Histogram | undefined,
+    req: DockerRequest,
+    startMs: number,
+    statusCode: number | undefined,
+    error: unknown,
+    kind?: RequestKind,
+  ): void {
     // A cancelled request's duration is the caller's choice, not the daemon's latency.
     if (!h || (error !== undefined && isCancellation(error))) return;
-    h.record((nowMs() - startMs) / 1000, metricAttributes(requestKind(req), req, statusCode, error));
+    h.record((nowMs() - startMs) / 1000, metricAttributes(kind ?? requestKind(req), req, statusCode, error));
   }
 
   /** The metric's attributes for a request of `kind` that ended with `statusCode` or `error`. */
@@ -511,8 +521,9 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     if (unobserved()) return next(req);
     const parent = context.active();
     let span: Span;
+    let kind: RequestKind | undefined;
     if (folded) {
-      const kind = requestKind(req);
+      kind = requestKind(req);
       span = tracer.startSpan(kind.name, kind.options, parent);
     } else {
       span = tracer.startSpan(req.operation || 'DockerRequest', operationSpanOptions(req.operation), parent);
@@ -521,6 +532,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     const ctx = trace.setSpan(parent, span);
     const call: CallState = {
       req,
+      kind,
       start: nowMs(),
       span,
       ctx,
@@ -573,7 +585,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       recordDuration(durationHistogram(), req, call.start, statusCode, error);
     } else if (call.metric0 && !call.expanded) {
       // The folded request's duration: the call settled with its answer (or its body closed).
-      recordDuration(durationHistogram(), req, call.start0, statusCode, error);
+      recordDuration(durationHistogram(), req, call.start0, statusCode, error, call.kind);
     }
     if (call.recording) {
       if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
