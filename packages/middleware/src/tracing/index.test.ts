@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { context, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type DiagLogger } from '@opentelemetry/api';
+import { context, createContextKey, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -83,6 +83,39 @@ describe('tracing (fake daemon)', () => {
       span.end();
     });
     expect(parentOf(one(CALL))).toBe(one('caller').spanContext().spanId);
+  });
+
+  it('the context a propagator gets holds the call span and every value of the caller’s context', async () => {
+    const key = createContextKey('test.tenant');
+    const seen: Array<{ span: string | undefined; tenant: unknown; copied: string | undefined; other: unknown }> = [];
+    propagation.disable();
+    propagation.setGlobalPropagator({
+      inject(ctx, carrier, setter) {
+        const copy = ctx.setValue(createContextKey('test.other'), 1);
+        seen.push({
+          span: trace.getSpan(ctx)?.spanContext().spanId,
+          tenant: ctx.getValue(key),
+          copied: trace.getSpan(copy)?.spanContext().spanId,
+          other: copy.getValue(createContextKey('test.other')),
+        });
+        new W3CTraceContextPropagator().inject(ctx, carrier, setter);
+      },
+      extract: (ctx) => ctx,
+      fields: () => ['traceparent'],
+    });
+    try {
+      await context.with(context.active().setValue(key, 'acme'), () => full().send(inspect()));
+    } finally {
+      propagation.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    }
+    const call = one(CALL).spanContext().spanId;
+    const ping = one('HEAD /_ping').spanContext().spanId;
+    expect(seen).toEqual([
+      { span: call, tenant: 'acme', copied: call, other: 1 },
+      { span: ping, tenant: 'acme', copied: ping, other: 1 },
+    ]);
+    expect(fake.requestsTo('/containers/abc123def/json')[0]!.headers.traceparent).toBe(traceparentOf(one(CALL)));
   });
 
   it('keeps the hierarchy without a context manager: the parent travels on the request', async () => {

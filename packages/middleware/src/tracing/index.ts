@@ -1,10 +1,13 @@
 import {
   context,
+  createContextKey,
   createNoopMeter,
+  INVALID_SPAN_CONTEXT,
   diag,
   metrics,
   propagation,
   ProxyTracerProvider,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -210,6 +213,47 @@ interface RequestKind {
   readonly metric: Map<number | string, Attributes>;
 }
 
+/**
+ * The API's context key for the active span. Context keys are `Symbol.for(description)` so
+ * that every installed copy of @opentelemetry/api shares them (see its createContextKey).
+ */
+const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
+
+/**
+ * `parent` with `span` set, as `trace.setSpan(parent, span)` makes it, read-only and without
+ * copying: `setSpan` copies the parent's Map and makes three closures, on every call (what
+ * this context is for: the propagator reads it, child spans are started in it). Setting or
+ * deleting a value builds the API's own context.
+ */
+class SpanContextView implements Context {
+  readonly #parent: Context;
+  readonly #span: Span;
+  constructor(parent: Context, span: Span) {
+    this.#parent = parent;
+    this.#span = span;
+  }
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this.#span : this.#parent.getValue(key);
+  }
+  setValue(key: symbol, value: unknown): Context {
+    return trace.setSpan(this.#parent, this.#span).setValue(key, value);
+  }
+  deleteValue(key: symbol): Context {
+    return trace.setSpan(this.#parent, this.#span).deleteValue(key);
+  }
+}
+
+/** The view is used only if the API finds the span in it (the key is the API's own). */
+const VIEW_WORKS = ((): boolean => {
+  const probe = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return trace.getSpan(new SpanContextView(ROOT_CONTEXT, probe)) === probe;
+})();
+
+/** `trace.setSpan(parent, span)`, cheaper. */
+function withSpan(parent: Context, span: Span): Context {
+  return VIEW_WORKS ? new SpanContextView(parent, span) : trace.setSpan(parent, span);
+}
+
 /** Wall-clock ms with sub-ms precision, for spans started or ended after the fact. */
 const TIME_ORIGIN = performance.timeOrigin;
 const nowMs = (): number => TIME_ORIGIN + performance.now();
@@ -387,7 +431,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       const info = requestInfo(req);
       safely('requestHook', () => requestHook(span, info));
     }
-    const sent = injectContext(req, trace.setSpan(parent, span));
+    const sent = injectContext(req, withSpan(parent, span));
     const h = durationHistogram();
     const start = nowMs();
     let pending: Promise<DockerResponse>;
@@ -529,7 +573,7 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       span = tracer.startSpan(req.operation || 'DockerRequest', operationSpanOptions(req.operation), parent);
     }
     const recording = span.isRecording();
-    const ctx = trace.setSpan(parent, span);
+    const ctx = withSpan(parent, span);
     const call: CallState = {
       req,
       kind,
