@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { context, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type DiagLogger } from '@opentelemetry/api';
+import { context, createContextKey, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -83,6 +83,39 @@ describe('tracing (fake daemon)', () => {
       span.end();
     });
     expect(parentOf(one(CALL))).toBe(one('caller').spanContext().spanId);
+  });
+
+  it('the context a propagator gets holds the call span and every value of the caller’s context', async () => {
+    const key = createContextKey('test.tenant');
+    const seen: Array<{ span: string | undefined; tenant: unknown; copied: string | undefined; other: unknown }> = [];
+    propagation.disable();
+    propagation.setGlobalPropagator({
+      inject(ctx, carrier, setter) {
+        const copy = ctx.setValue(createContextKey('test.other'), 1);
+        seen.push({
+          span: trace.getSpan(ctx)?.spanContext().spanId,
+          tenant: ctx.getValue(key),
+          copied: trace.getSpan(copy)?.spanContext().spanId,
+          other: copy.getValue(createContextKey('test.other')),
+        });
+        new W3CTraceContextPropagator().inject(ctx, carrier, setter);
+      },
+      extract: (ctx) => ctx,
+      fields: () => ['traceparent'],
+    });
+    try {
+      await context.with(context.active().setValue(key, 'acme'), () => full().send(inspect()));
+    } finally {
+      propagation.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    }
+    const call = one(CALL).spanContext().spanId;
+    const ping = one('HEAD /_ping').spanContext().spanId;
+    expect(seen).toEqual([
+      { span: call, tenant: 'acme', copied: call, other: 1 },
+      { span: ping, tenant: 'acme', copied: ping, other: 1 },
+    ]);
+    expect(fake.requestsTo('/containers/abc123def/json')[0]!.headers.traceparent).toBe(traceparentOf(one(CALL)));
   });
 
   it('keeps the hierarchy without a context manager: the parent travels on the request', async () => {
@@ -291,6 +324,53 @@ describe('tracing (fake daemon)', () => {
     expect(points).toContainEqual({ attributes: { ...base, 'http.response.status_code': 200 }, count: 1 });
     expect(points).toContainEqual({ attributes: { ...base, 'http.response.status_code': 503, 'error.type': '503' }, count: 1 });
     expect(points).toContainEqual({ attributes: { 'http.request.method': 'HEAD', 'url.template': '/_ping', 'server.address': 'localhost', 'http.response.status_code': 200, 'docker.operation': 'SystemPing' }, count: 1 });
+  });
+
+  it('folded: one point for the call’s single request, with or without a responseHook; a stream’s lasts until it closes', async () => {
+    const base = { 'http.request.method': 'GET', 'url.template': '/containers/{id}/json', 'server.address': 'localhost', 'docker.operation': 'ContainerInspect' };
+    const hooked: number[] = [];
+    for (const extra of [{}, { responseHook: (_s: unknown, r: TracingResponseInfo) => void hooked.push(r.statusCode ?? 0) }]) {
+      const p = full(extra);
+      await p.send(inspect());
+      await p.send(inspect());
+    }
+    expect(hooked).toEqual([200, 200, 200]); // the ping, then two calls
+    const points = await durationPoints();
+    expect(points.filter((x) => x.attributes['url.template'] === '/containers/{id}/json')).toEqual([
+      { attributes: { ...base, 'http.response.status_code': 200 }, count: 4 },
+    ]);
+
+    fake.script = (r) => (r.path.endsWith('/logs') ? { chunks: ['a', 'b'], chunkDelayMs: 60 } : undefined);
+    const logs = { ...inspect(), operation: 'ContainerLogs', path: '/containers/abc/logs', route: '/containers/{id}/logs', response: 'stream', longRunning: true } as const;
+    const res = await full().send(logs);
+    const isLogs = (x: { attributes: Record<string, unknown> }) => x.attributes['docker.operation'] === 'ContainerLogs';
+    expect((await durationPoints()).filter(isLogs)).toEqual([]);
+    for await (const _ of res.stream!) void _;
+    await settle();
+    expect((await durationPoints()).filter(isLogs).map((x) => x.count)).toEqual([1]);
+  });
+
+  it('keeps the fields and symbols a caller added to the request, and leaves the request it was given alone', async () => {
+    const mine = Symbol('mine');
+    const seen: Array<Record<string | symbol, unknown>> = [];
+    const given: Array<Record<string | symbol, unknown>> = [];
+    const above: Middleware = (req, next) => {
+      const out = { ...req, custom: 'kept', [mine]: 'also kept' };
+      given.push(out);
+      return next(out);
+    };
+    const below: Middleware = (req, next) => {
+      seen.push(req as unknown as Record<string | symbol, unknown>);
+      return next(req);
+    };
+    const t = tracing(options());
+    await pipeline([above, t, timeout({ defaultMs: 10_000 }), retry({ baseMs: 1 }), versionNegotiation(), t.attempt, below]).send(inspect());
+    const own = seen.find((r) => r.route === '/containers/{id}/json')!;
+    expect(own.custom).toBe('kept');
+    expect(own[mine]).toBe('also kept');
+    expect((own.headers as Record<string, string>).traceparent).toBe(traceparentOf(one(CALL)));
+    expect(given[0]!.headers).toBeUndefined();
+    expect(Object.getOwnPropertySymbols(given[0]!)).toEqual([mine]);
   });
 
   it('tracing() alone (no .attempt installed) still makes the CLIENT span, injects its context and records the metric', async () => {

@@ -1,10 +1,13 @@
 import {
   context,
+  createContextKey,
   createNoopMeter,
+  INVALID_SPAN_CONTEXT,
   diag,
   metrics,
   propagation,
   ProxyTracerProvider,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -14,6 +17,7 @@ import {
   type Histogram,
   type MeterProvider,
   type Span,
+  type SpanOptions,
   type TracerProvider,
 } from '@opentelemetry/api';
 import {
@@ -32,6 +36,7 @@ import {
   DockerError,
   InvalidParameterError,
   markSequential,
+  type CompleteRequest,
   type DockerRequest,
   type DockerResponse,
   type Handler,
@@ -132,6 +137,8 @@ interface FoldedRequest {
 interface CallState {
   /** The request as the call middleware saw it (hooks and the metric without `.attempt`). */
   readonly req: DockerRequest;
+  /** Folded mode: its cached name and attributes. */
+  readonly kind: RequestKind | undefined;
   /** Epoch ms (performance clock). */
   readonly start: number;
   readonly span: Span;
@@ -152,6 +159,10 @@ interface CallState {
   foldedSent: boolean;
   /** Folded mode: that request, while it failed and a resend may still follow. */
   folded0: FoldedRequest | undefined;
+  /** Folded mode: when that request was sent (epoch ms). */
+  start0: number;
+  /** Folded mode: finishCall records that request's duration (it did not fail, no hook waits for it). */
+  metric0: boolean;
   /** Folded mode: the call's own requests have child spans (a resend happened). */
   expanded: boolean;
 }
@@ -182,11 +193,70 @@ const NOOP_METER = createNoopMeter();
 /** The API's no-op provider: what a ProxyTracerProvider delegates to while no SDK is registered. */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
-/** Entries per attribute cache. */
+/** Cached request kinds (span name and attributes) per middleware. */
 const CACHE_LIMIT = 2000;
+/** Cached metric attribute sets (status, error type) per request kind. */
+const METRIC_CACHE_LIMIT = 64;
+
+/** What is cached per kind of request: one operation, method, route, API version and resend count. */
+interface RequestKind {
+  readonly method: HttpMethod;
+  readonly route: string;
+  readonly apiVersion: string | undefined;
+  readonly resend: number;
+  /** The CLIENT span's name, `${method} ${route}`. */
+  readonly name: string;
+  readonly attributes: Attributes;
+  /** startSpan's options for it (the SDK reads them, never keeps or changes them). */
+  readonly options: SpanOptions;
+  /** Metric attributes by status code (or status and error type). */
+  readonly metric: Map<number | string, Attributes>;
+}
+
+/**
+ * The API's context key for the active span. Context keys are `Symbol.for(description)` so
+ * that every installed copy of @opentelemetry/api shares them (see its createContextKey).
+ */
+const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
+
+/**
+ * `parent` with `span` set, as `trace.setSpan(parent, span)` makes it, read-only and without
+ * copying: `setSpan` copies the parent's Map and makes three closures, on every call (what
+ * this context is for: the propagator reads it, child spans are started in it). Setting or
+ * deleting a value builds the API's own context.
+ */
+class SpanContextView implements Context {
+  readonly #parent: Context;
+  readonly #span: Span;
+  constructor(parent: Context, span: Span) {
+    this.#parent = parent;
+    this.#span = span;
+  }
+  getValue(key: symbol): unknown {
+    return key === SPAN_KEY ? this.#span : this.#parent.getValue(key);
+  }
+  setValue(key: symbol, value: unknown): Context {
+    return trace.setSpan(this.#parent, this.#span).setValue(key, value);
+  }
+  deleteValue(key: symbol): Context {
+    return trace.setSpan(this.#parent, this.#span).deleteValue(key);
+  }
+}
+
+/** The view is used only if the API finds the span in it (the key is the API's own). */
+const VIEW_WORKS = ((): boolean => {
+  const probe = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return trace.getSpan(new SpanContextView(ROOT_CONTEXT, probe)) === probe;
+})();
+
+/** `trace.setSpan(parent, span)`, cheaper. */
+function withSpan(parent: Context, span: Span): Context {
+  return VIEW_WORKS ? new SpanContextView(parent, span) : trace.setSpan(parent, span);
+}
 
 /** Wall-clock ms with sub-ms precision, for spans started or ended after the fact. */
-const nowMs = (): number => performance.timeOrigin + performance.now();
+const TIME_ORIGIN = performance.timeOrigin;
+const nowMs = (): number => TIME_ORIGIN + performance.now();
 
 /**
  * OpenTelemetry tracing and metrics for Docker calls, on `@opentelemetry/api` only (bring
@@ -247,6 +317,17 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
 
   let warnedMissingAttempt = false;
 
+  /** Two-level: the operation span's options, per operation. */
+  const operationOptions = new Map<string, SpanOptions>();
+  function operationSpanOptions(operation: string): SpanOptions {
+    let options = operationOptions.get(operation);
+    if (options === undefined) {
+      options = { kind: SpanKind.INTERNAL, attributes: { [ATTR_DOCKER_OPERATION]: operation } };
+      if (operationOptions.size < CACHE_LIMIT) operationOptions.set(operation, options);
+    }
+    return options;
+  }
+
   /**
    * True while nothing could observe a span, a metric or an injected header: no tracer
    * provider registered, no meter provider, no propagator. Calls then skip span work
@@ -261,46 +342,78 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   }
 
   /*
-   * Attribute objects are cached (the SDK copies what it is given): a call builds none on the
-   * hot path. Keys are low-cardinality (operation, method, route, API version, status), and
-   * the caches stop growing at CACHE_LIMIT entries so odd inputs cannot grow them without end.
+   * Span names and attribute objects are cached (the SDK copies what it is given): a call
+   * builds none on the hot path, not even a cache key. Entries are low-cardinality (operation,
+   * method, route, API version, resend; status or error type for the metric), found by
+   * operation and then compared field by field, and the caches stop growing at CACHE_LIMIT
+   * entries so odd inputs cannot grow them without end.
    */
-  const spanAttributeCache = new Map<string, Attributes>();
-  const metricAttributeCache = new Map<string, Attributes>();
+  const requestKinds = new Map<string, RequestKind[]>();
+  let requestKindCount = 0;
 
-  /** The attributes of a CLIENT span for `req`, known before it is sent. */
-  function requestAttributes(req: DockerRequest): Attributes {
+  /** The cached name and attributes of a request like `req`, known before it is sent. */
+  function requestKind(req: DockerRequest): RequestKind {
     const resend = req.attempt !== undefined && req.attempt > 0 ? req.attempt : 0;
-    const key = `${req.operation}\0${req.method}\0${req.route}\0${req.apiVersion ?? ''}\0${resend}`;
-    let attributes = spanAttributeCache.get(key);
-    if (attributes) return attributes;
-    attributes = Object.assign({}, spanBase);
+    const list = requestKinds.get(req.operation);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i]!;
+        if (k.method === req.method && k.route === req.route && k.apiVersion === req.apiVersion && k.resend === resend) return k;
+      }
+    }
+    const attributes = Object.assign({}, spanBase);
     attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
     attributes[ATTR_URL_TEMPLATE] = req.route;
     attributes[ATTR_DOCKER_OPERATION] = req.operation;
     if (req.apiVersion !== undefined) attributes[ATTR_DOCKER_API_VERSION] = req.apiVersion;
     if (resend > 0) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = resend;
-    if (spanAttributeCache.size < CACHE_LIMIT) spanAttributeCache.set(key, attributes);
-    return attributes;
+    const kind: RequestKind = {
+      method: req.method,
+      route: req.route,
+      apiVersion: req.apiVersion,
+      resend,
+      name: `${req.method} ${req.route}`,
+      attributes,
+      options: { kind: SpanKind.CLIENT, attributes },
+      metric: new Map(),
+    };
+    if (requestKindCount < CACHE_LIMIT) {
+      requestKindCount++;
+      if (list !== undefined) list.push(kind);
+      else requestKinds.set(req.operation, [kind]);
+    }
+    return kind;
   }
 
-  function recordDuration(h: Histogram | undefined, req: DockerRequest, startMs: number, statusCode: number | undefined, error: unknown): void {
+  function recordDuration(
+    h: Histogram | undefined,
+    req: DockerRequest,
+    startMs: number,
+    statusCode: number | undefined,
+    error: unknown,
+    kind?: RequestKind,
+  ): void {
     // A cancelled request's duration is the caller's choice, not the daemon's latency.
-    if (!h || isCancellation(error)) return;
+    if (!h || (error !== undefined && isCancellation(error))) return;
+    h.record((nowMs() - startMs) / 1000, metricAttributes(kind ?? requestKind(req), req, statusCode, error));
+  }
+
+  /** The metric's attributes for a request of `kind` that ended with `statusCode` or `error`. */
+  function metricAttributes(kind: RequestKind, req: DockerRequest, statusCode: number | undefined, error: unknown): Attributes {
     const type = error === undefined ? '' : errorType(error);
-    const key = `${req.operation}\0${req.method}\0${req.route}\0${statusCode ?? ''}\0${type}`;
-    let attributes = metricAttributeCache.get(key);
-    if (!attributes) {
-      attributes = Object.assign({}, metricBase);
-      attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
-      attributes[ATTR_URL_TEMPLATE] = req.route;
-      // One to one with method + route, so no extra cardinality; dashboards group by it.
-      attributes[ATTR_DOCKER_OPERATION] = req.operation;
-      if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
-      if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
-      if (metricAttributeCache.size < CACHE_LIMIT) metricAttributeCache.set(key, attributes);
-    }
-    h.record((nowMs() - startMs) / 1000, attributes);
+    // Status and error type together: a status code alone is the common key.
+    const key: number | string = type === '' && statusCode !== undefined ? statusCode : `${statusCode ?? ''}\0${type}`;
+    let attributes = kind.metric.get(key);
+    if (attributes) return attributes;
+    attributes = Object.assign({}, metricBase);
+    attributes[ATTR_HTTP_REQUEST_METHOD] = req.method;
+    attributes[ATTR_URL_TEMPLATE] = req.route;
+    // One to one with method + route, so no extra cardinality; dashboards group by it.
+    attributes[ATTR_DOCKER_OPERATION] = req.operation;
+    if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;
+    if (type !== '') attributes[ATTR_ERROR_TYPE] = type;
+    if (kind.metric.size < METRIC_CACHE_LIMIT) kind.metric.set(key, attributes);
+    return attributes;
   }
 
   function runHooks(span: Span, req: DockerRequest, statusCode: number | undefined, error: unknown, request: boolean): void {
@@ -311,42 +424,57 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
 
   /** A CLIENT span of its own for one HTTP request, child of `parent`. */
   function runAttempt(req: DockerRequest, next: Handler, parent: Context): Promise<DockerResponse> {
-    const span = tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(req) }, parent);
+    const kind = requestKind(req);
+    const span = tracer.startSpan(kind.name, kind.options, parent);
     const recording = span.isRecording();
     if (recording && requestHook) {
       const info = requestInfo(req);
       safely('requestHook', () => requestHook(span, info));
     }
-    const ctx = trace.setSpan(parent, span);
-    const sent = injectContext(req, ctx);
+    const sent = injectContext(req, withSpan(parent, span));
     const h = durationHistogram();
     const start = nowMs();
-
-    const finish = (statusCode: number | undefined, error: unknown): void => {
-      if (recording) {
-        if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
-        if (error !== undefined && !isCancellation(error)) markError(span, error);
-      }
-      span.end();
-      recordDuration(h, req, start, statusCode, error);
-    };
-    const respond = (statusCode: number | undefined, error: unknown): void => {
-      if (recording && responseHook) runHooks(span, req, statusCode, error, false);
-    };
-    return settle(
-      () => context.with(ctx, next, undefined, sent),
+    let pending: Promise<DockerResponse>;
+    try {
+      // Not entered as the active context either (see the call middleware): nothing below
+      // `.attempt` but the transport, and a context switch per request is measurable.
+      pending = next(sent);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    // Two closures per request, the rest in plain functions: this runs on every attempt.
+    return pending.then(
       (res) => {
-        respond(res.statusCode, undefined);
+        if (recording && responseHook) runHooks(span, req, res.statusCode, undefined, false);
         // A stream's request lasts until its body is consumed (or destroyed).
-        if (!whenBodyDone(res, (o) => finish(res.statusCode, o.error))) finish(res.statusCode, undefined);
+        if (!res.stream && !res.socket) endAttempt(span, recording, req, start, h, res.statusCode, undefined);
+        else whenBodyDone(res, (o) => endAttempt(span, recording, req, start, h, res.statusCode, o.error));
         return res;
       },
-      (err) => {
+      (err: unknown) => {
         const statusCode = statusOf(err);
-        respond(statusCode, err);
-        finish(statusCode, err);
+        if (recording && responseHook) runHooks(span, req, statusCode, err, false);
+        endAttempt(span, recording, req, start, h, statusCode, err);
+        throw err;
       },
     );
+  }
+
+  function endAttempt(
+    span: Span,
+    recording: boolean,
+    req: DockerRequest,
+    start: number,
+    h: Histogram | undefined,
+    statusCode: number | undefined,
+    error: unknown,
+  ): void {
+    if (recording) {
+      if (statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+      if (error !== undefined && !isCancellation(error)) markError(span, error);
+    }
+    span.end();
+    recordDuration(h, req, start, statusCode, error);
   }
 
   /**
@@ -356,21 +484,29 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   function runFolded(call: CallState, req: DockerRequest, next: Handler): Promise<DockerResponse> {
     const start = nowMs();
     call.foldedSent = true;
+    call.start0 = start;
     if (call.recording && requestHook) {
       const info = requestInfo(req);
       safely('requestHook', () => requestHook(call.span, info));
     }
-    const h = durationHistogram();
     let pending: Promise<DockerResponse>;
     try {
       pending = next(req);
     } catch (err) {
       pending = Promise.reject(err);
     }
-    // Plain `then` with no helper closures: this runs on every traced call.
+    if (!responseHook) {
+      // Nothing to do here on success: the call ends with this request's answer, and
+      // finishCall records its duration. The caller gets `pending` itself (no promise and
+      // closure in between); a failure is noted first, since a resend may follow.
+      call.metric0 = true;
+      pending.then(undefined, (err: unknown) => foldedFailed(call, req, err));
+      return pending;
+    }
+    const h = durationHistogram();
     return pending.then(
       (res) => {
-        if (call.recording && responseHook) runHooks(call.span, req, res.statusCode, undefined, false);
+        if (call.recording) runHooks(call.span, req, res.statusCode, undefined, false);
         if (h) {
           if (!res.stream && !res.socket) recordDuration(h, req, start, res.statusCode, undefined);
           else whenBodyDone(res, (o) => recordDuration(h, req, start, res.statusCode, o.error));
@@ -378,16 +514,21 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
         return res;
       },
       (err: unknown) => {
-        const statusCode = statusOf(err);
-        // Kept for expand(): a resend may follow, and then this attempt gets its span.
-        call.folded0 = { req, start, end: nowMs(), statusCode, error: err };
-        if (call.recording && responseHook) runHooks(call.span, req, statusCode, err, false);
-        recordDuration(h, req, start, statusCode, err);
+        foldedFailed(call, req, err);
         throw err;
       },
     );
   }
 
+  /** The folded request failed: its metric point now, its span later if a resend follows. */
+  function foldedFailed(call: CallState, req: DockerRequest, err: unknown): void {
+    const statusCode = statusOf(err);
+    call.metric0 = false;
+    // Kept for expand(): a resend may follow, and then this attempt gets its span.
+    call.folded0 = { req, start: call.start0, end: nowMs(), statusCode, error: err };
+    if (call.recording && responseHook) runHooks(call.span, req, statusCode, err, false);
+    recordDuration(durationHistogram(), req, call.start0, statusCode, err);
+  }
 
   /** A resend follows a folded first attempt: give that attempt its span now, with its real times. */
   function expand(call: CallState): void {
@@ -395,11 +536,8 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
     const first = call.folded0;
     call.folded0 = undefined;
     if (!first || !call.recording) return;
-    const span = tracer.startSpan(
-      `${first.req.method} ${first.req.route}`,
-      { kind: SpanKind.CLIENT, attributes: requestAttributes(first.req), startTime: first.start },
-      call.ctx,
-    );
+    const kind = requestKind(first.req);
+    const span = tracer.startSpan(kind.name, { kind: SpanKind.CLIENT, attributes: kind.attributes, startTime: first.start }, call.ctx);
     if (first.statusCode !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, first.statusCode);
     if (first.error !== undefined && !isCancellation(first.error)) markError(span, first.error);
     span.end(first.end);
@@ -426,13 +564,19 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   const callMiddleware = function tracingMiddleware(req: DockerRequest, next: Handler): Promise<DockerResponse> {
     if (unobserved()) return next(req);
     const parent = context.active();
-    const span = folded
-      ? tracer.startSpan(`${req.method} ${req.route}`, { kind: SpanKind.CLIENT, attributes: requestAttributes(req) }, parent)
-      : tracer.startSpan(req.operation || 'DockerRequest', { kind: SpanKind.INTERNAL, attributes: { [ATTR_DOCKER_OPERATION]: req.operation } }, parent);
+    let span: Span;
+    let kind: RequestKind | undefined;
+    if (folded) {
+      kind = requestKind(req);
+      span = tracer.startSpan(kind.name, kind.options, parent);
+    } else {
+      span = tracer.startSpan(req.operation || 'DockerRequest', operationSpanOptions(req.operation), parent);
+    }
     const recording = span.isRecording();
-    const ctx = trace.setSpan(parent, span);
+    const ctx = withSpan(parent, span);
     const call: CallState = {
       req,
+      kind,
       start: nowMs(),
       span,
       ctx,
@@ -446,11 +590,12 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       resends: 0,
       foldedSent: false,
       folded0: undefined,
+      start0: 0,
+      metric0: false,
       expanded: false,
     };
     // Folded, the call span is the first request's span: its context goes out with the request.
-    const annotated: AnnotatedRequest = { ...req, [kCall]: call };
-    if (folded) addContextHeaders(annotated, req.headers, ctx);
+    const annotated = annotate(req, call, folded ? withContextHeaders(req.headers, ctx) : req.headers);
     let pending: Promise<DockerResponse>;
     try {
       // No context.with here: what is below reads the call's context from the annotation, and
@@ -482,6 +627,9 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
       if (!folded) attemptNotInstalled();
       if (call.recording && (requestHook || responseHook)) runHooks(span, req, statusCode, error, true);
       recordDuration(durationHistogram(), req, call.start, statusCode, error);
+    } else if (call.metric0 && !call.expanded) {
+      // The folded request's duration: the call settled with its answer (or its body closed).
+      recordDuration(durationHistogram(), req, call.start0, statusCode, error, call.kind);
     }
     if (call.recording) {
       if (apiVersion !== undefined) span.setAttribute(ATTR_DOCKER_API_VERSION, apiVersion);
@@ -505,27 +653,6 @@ export function tracing(options: TracingOptions = {}): TracingMiddleware {
   }
 
   return Object.assign(markSequential(callMiddleware), { attempt: attemptMiddleware }) as TracingMiddleware;
-}
-
-/**
- * `then` on what `send` returns (a synchronous throw becomes a rejection); `onError` runs
- * before the error is rethrown.
- */
-function settle(
-  send: () => Promise<DockerResponse>,
-  onResponse: (res: DockerResponse) => DockerResponse,
-  onError: (err: unknown) => void,
-): Promise<DockerResponse> {
-  let pending: Promise<DockerResponse>;
-  try {
-    pending = send();
-  } catch (err) {
-    pending = Promise.reject(err);
-  }
-  return pending.then(onResponse, (err: unknown) => {
-    onError(err);
-    throw err;
-  });
 }
 
 /** The HTTP status of a failed request, when the daemon answered. */
@@ -581,36 +708,111 @@ function requestInfo(req: DockerRequest): TracingRequestInfo {
 }
 
 /**
+ * A copy of `req` carrying the call's state for the attempt middleware, with `headers`.
+ *
+ * Built as one literal with every field of DockerRequest and the annotation, not as
+ * `{ ...req, [kCall]: call }`: a spread that then grows the object leaves it (and every copy
+ * the layers below make) in a slow shape, which cost more than the span itself with 16 calls
+ * in flight (BENCHMARKS.md, tracing). Fields and symbols a caller added are kept.
+ */
+function annotate(req: DockerRequest, call: CallState, headers: Record<string, string> | undefined): DockerRequest {
+  const out: CompleteRequest & { [kCall]: CallState } = {
+    operation: req.operation,
+    method: req.method,
+    path: req.path,
+    route: req.route,
+    query: req.query,
+    headers,
+    body: req.body,
+    response: req.response,
+    idempotent: req.idempotent,
+    longRunning: req.longRunning,
+    signal: req.signal,
+    deadline: req.deadline,
+    timeoutMs: req.timeoutMs,
+    apiVersion: req.apiVersion,
+    minApiVersion: req.minApiVersion,
+    attempt: req.attempt,
+    graceMs: req.graceMs,
+    idleTimeoutMs: req.idleTimeoutMs,
+    maxResponseBytes: req.maxResponseBytes,
+    unref: req.unref,
+    secrets: req.secrets,
+    [kCall]: call,
+  };
+  // A request from the pipeline has exactly these fields in this order: a check without lookups.
+  let i = 0;
+  let extra = false;
+  for (const key in req) {
+    if (key !== REQUEST_FIELDS[i++]) {
+      extra = true;
+      break;
+    }
+  }
+  if (extra) {
+    for (const key in req) {
+      if (!(key in out)) (out as unknown as Record<string, unknown>)[key] = (req as unknown as Record<string, unknown>)[key];
+    }
+  }
+  const symbols = Object.getOwnPropertySymbols(req);
+  for (let j = 0; j < symbols.length; j++) {
+    const sym = symbols[j]!;
+    if (sym !== kCall) (out as unknown as Record<symbol, unknown>)[sym] = (req as unknown as Record<symbol, unknown>)[sym];
+  }
+  return out;
+}
+
+/** DockerRequest's fields in the order core's pipeline gives them (normalizeRequest). */
+const REQUEST_FIELDS: readonly string[] = [
+  'operation',
+  'method',
+  'path',
+  'route',
+  'query',
+  'headers',
+  'body',
+  'response',
+  'idempotent',
+  'longRunning',
+  'signal',
+  'deadline',
+  'timeoutMs',
+  'apiVersion',
+  'minApiVersion',
+  'attempt',
+  'graceMs',
+  'idleTimeoutMs',
+  'maxResponseBytes',
+  'unref',
+  'secrets',
+];
+
+/**
  * Inject the attempt's context (W3C traceparent/tracestate with the default propagator)
  * into a copy of the request's headers. Nothing is done when no propagator is registered.
  */
 function injectContext(req: DockerRequest, ctx: Context): DockerRequest {
-  const out = { ...req };
-  addContextHeaders(out, req.headers, ctx);
-  return out;
+  const headers = withContextHeaders(req.headers, ctx);
+  return headers === req.headers ? req : { ...req, headers };
 }
 
 /**
- * Sets `out.headers` to a copy of `headers` with the context's propagation headers (a
- * caller's header of the same name, in any case, is replaced); leaves `out` alone when the
- * propagator injects nothing.
+ * `headers` with the context's propagation headers: a new object (a caller's header of the
+ * same name, in any case, is replaced), or `headers` itself when the propagator injects nothing.
  */
-function addContextHeaders(out: DockerRequest, headers: Record<string, string> | undefined, ctx: Context): void {
+function withContextHeaders(headers: Record<string, string> | undefined, ctx: Context): Record<string, string> | undefined {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   if (headers === undefined) {
-    for (const _ in carrier) {
-      out.headers = carrier;
-      return;
-    }
-    return;
+    for (const _ in carrier) return carrier;
+    return headers;
   }
   const names: string[] = [];
   for (const name in carrier) names.push(name.toLowerCase());
-  if (names.length === 0) return;
+  if (names.length === 0) return headers;
   const merged: Record<string, string> = {};
   for (const k in headers) if (!names.includes(k.toLowerCase())) merged[k] = headers[k]!;
-  out.headers = Object.assign(merged, carrier);
+  return Object.assign(merged, carrier);
 }
 
 function safely(name: string, fn: () => void): void {
