@@ -31,14 +31,16 @@ export function clientHeaders(headers: Readonly<Record<string, string>> | undefi
  */
 export function defaultHeaders(headers: Readonly<Record<string, string>>): Middleware {
   const defaults = Object.entries(headers);
+  // Most calls carry no header of their own: they share one object (frozen: nothing below
+  // changes a request's headers, and a layer that tried would fail loudly, not leak).
+  const shared: Readonly<Record<string, string>> = Object.freeze({ ...headers });
   return function defaultHeaders(req, next) {
     const own = req.headers;
+    if (own === undefined) return next({ ...req, headers: shared as Record<string, string> });
     const merged: Record<string, string> = {};
-    for (const [k, v] of defaults) {
-      if (own && hasHeader(own, k)) continue;
-      merged[k] = v;
-    }
-    return next({ ...req, headers: own ? { ...merged, ...own } : merged });
+    for (const [k, v] of defaults) if (!hasHeader(own, k)) merged[k] = v;
+    for (const k in own) merged[k] = own[k]!;
+    return next({ ...req, headers: merged });
   };
 }
 

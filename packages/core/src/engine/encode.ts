@@ -41,14 +41,24 @@ export function encodeBody(req: DockerRequest): EncodedBody {
   return { body: json, contentType: 'application/json', length: Buffer.byteLength(json) };
 }
 
-/** Caller headers win over the defaults; header names are case-insensitive. */
+/**
+ * Caller headers win over the defaults; header names are case-insensitive. Either object
+ * may be returned as it is (nothing to merge): the result is read, never changed.
+ */
 export function mergeHeaders(base: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
   if (!extra) return base;
+  // A GET of the pooled path has no defaults of its own: the caller's headers go as they are.
+  let baseEmpty = true;
+  for (const _ in base) {
+    baseEmpty = false;
+    break;
+  }
+  if (baseEmpty) return extra;
   const out: Record<string, string> = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
+  for (const k in extra) {
     const lower = k.toLowerCase();
-    for (const existing of Object.keys(out)) if (existing.toLowerCase() === lower) delete out[existing];
-    out[k] = v;
+    for (const existing in out) if (existing.toLowerCase() === lower) delete out[existing];
+    out[k] = extra[k]!;
   }
   return out;
 }
