@@ -1,4 +1,4 @@
-import { InvalidParameterError, type Middleware } from '@dockline/core';
+import { InvalidParameterError, markSequential, type Middleware } from '@dockline/core';
 import { DEFAULT_USER_AGENT } from './version.js';
 
 /** An HTTP token (RFC 9110): what a header name may hold. */
@@ -34,14 +34,15 @@ export function defaultHeaders(headers: Readonly<Record<string, string>>): Middl
   // Most calls carry no header of their own: they share one object (frozen: nothing below
   // changes a request's headers, and a layer that tried would fail loudly, not leak).
   const shared: Readonly<Record<string, string>> = Object.freeze({ ...headers });
-  return function defaultHeaders(req, next) {
+  // Sequential: it calls next() once per call, so compose() needs no re-entry guard here.
+  return markSequential<Middleware>(function defaultHeaders(req, next) {
     const own = req.headers;
     if (own === undefined) return next({ ...req, headers: shared as Record<string, string> });
     const merged: Record<string, string> = {};
     for (const [k, v] of defaults) if (!hasHeader(own, k)) merged[k] = v;
     for (const k in own) merged[k] = own[k]!;
     return next({ ...req, headers: merged });
-  };
+  });
 }
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
