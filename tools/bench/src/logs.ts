@@ -169,7 +169,9 @@ export const logsWorkload: Workload = {
           `reads, and counts bytes without parsing HTTP or demultiplexing.`,
         tables: [table(small, `37-byte lines, ${formatBytes(smallBytes)}`), table(big, `1 MiB lines, ${formatBytes(bigBytes)}`)],
         checks: [
-          check(`logs 37-byte lines: client CPU <= 0.45x dockerode`, cpuRatio(small, DOCKLINE), '<=', 0.45),
+          // Issue #17 asks for 0.40x on every transport.
+          check(`logs 37-byte lines: client CPU <= 0.40x dockerode`, cpuRatio(small, DOCKLINE), '<=', 0.4),
+          { target: 'logs 37-byte lines: floor (bare socket, paced) CPU vs dockerode (report)', measured: formatRatio(cpuRatio(small, PACED)), met: null },
           { target: 'logs 1 MiB lines: client CPU vs dockerode (report)', measured: formatRatio(cpuRatio(big, DOCKLINE)), met: null },
         ],
         notes: runs < ctx.runs ? [`${runs} runs, not ${ctx.runs}: each read takes a minute at the daemon's pace.`] : [],
