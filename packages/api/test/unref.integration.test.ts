@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithEngine } from '@dockline/tool-testkit';
 import type { DockerClient } from '../src/client.js';
-import { LABEL, engineClient, removeAll, uniqueName } from './helpers.js';
+import { describeEachEngine } from './engines.js';
+import { LABEL, removeAll, uniqueName } from './helpers.js';
 
 const child = fileURLToPath(new URL('./unref-child.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,11 +31,11 @@ function runChild(host: string, id: string, unref: boolean, ms: number): Promise
   });
 }
 
-describeWithEngine('streams given { unref: true }', (engine) => {
+describeEachEngine('streams given { unref: true }', (engine) => {
   let docker: DockerClient;
   let id: string;
   beforeAll(async () => {
-    docker = engineClient(engine);
+    docker = engine.client();
     ({ Id: id } = await docker.createContainer({
       name: uniqueName('unref'),
       config: { Image: engine.image, Cmd: ['sh', '-c', 'while :; do echo tick; sleep 0.2; done'], Labels: LABEL },
