@@ -1,14 +1,17 @@
 // One "follow N streams" measurement in a fresh process (spawned by follow.ts), so that the
 // baseline heap and RSS are this client's alone: follows the logs of N running containers
 // for a fixed time, checks every line arrived in order, and prints one JSON line.
+import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
+import { RAW_API_VERSION } from './clients.ts';
 import { dockerode, docklineDefault } from './clients.ts';
 import { modemDemux } from './demux.ts';
 import { forceGc } from './measure.ts';
 
 export interface FollowChildArgs {
-  client: 'dockline' | 'dockerode';
+  /** 'bare': not a client, the floor: one socket per stream that sends the GET and counts bytes. */
+  client: 'dockline' | 'dockerode' | 'bare';
   socketPath: string;
   ids: string[];
   seconds: number;
@@ -71,6 +74,26 @@ async function main(args: FollowChildArgs): Promise<FollowChildResult> {
           }),
       );
     close = () => dl.close();
+  } else if (args.client === 'bare') {
+    const sockets: ReturnType<typeof connect>[] = [];
+    open = () =>
+      args.ids.map(
+        (id, i) =>
+          new Promise<void>((resolve) => {
+            const s = connect(args.socketPath, () =>
+              s.write(`GET /${RAW_API_VERSION}/containers/${id}/logs?follow=1&stdout=1&stderr=1&tail=0 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
+            );
+            sockets.push(s);
+            // Counts reads, not lines: nothing is parsed (checkers[i].lines only says the stream carried data).
+            s.on('data', () => void checkers[i]!.lines++);
+            s.on('close', () => resolve());
+            s.on('error', () => undefined);
+          }),
+      );
+    close = async () => {
+      for (const s of sockets) s.destroy();
+    };
+    controller.signal.addEventListener('abort', () => void close());
   } else {
     const dr = dockerode(args.socketPath);
     await dr.ping();

@@ -82,7 +82,13 @@ async function removeWriters(admin: DockerClient, log: (l: string) => void): Pro
   });
 }
 
-type Results = Record<'dockline' | 'dockerode', FollowChildResult[]>;
+type Results = Record<'dockline' | 'dockerode' | 'bare', FollowChildResult[]>;
+
+const LABELS: Record<keyof Results, string> = {
+  dockline: 'dockline logs({ follow })',
+  dockerode: 'dockerode logs + demuxStream',
+  bare: 'bare sockets, read only (floor)',
+};
 
 function table(n: number, seconds: number, r: Results): ReportTable {
   const med = (c: keyof Results, f: (x: FollowChildResult) => number): number => median(r[c].map(f));
@@ -91,15 +97,15 @@ function table(n: number, seconds: number, r: Results): ReportTable {
   return {
     caption: `${n} streams, ${seconds} s`,
     headers: ['client', 'client CPU ms', 'CPU vs dockerode', 'CPU µs/stream/s', 'heap KiB/stream', 'RSS KiB/stream', 'lines', 'lost lines'],
-    rows: (['dockline', 'dockerode'] as const).map((c) => [
-      c === 'dockline' ? 'dockline logs({ follow })' : 'dockerode logs + demuxStream',
+    rows: (['dockline', 'dockerode', 'bare'] as const).map((c) => [
+      LABELS[c],
       fmt(med(c, (x) => x.cpuMs), 0),
       formatRatio(ratio(med(c, (x) => x.cpuMs), drCpu)),
       fmt(med(c, cpuPerStreamSecond), 1),
       fmt(med(c, (x) => x.heapGrowthBytes) / 1024 / n, 1),
       fmt(med(c, (x) => x.rssGrowthBytes) / 1024 / n, 1),
-      fmt(med(c, (x) => x.lines), 0),
-      String(Math.max(...r[c].map((x) => x.gaps))),
+      c === 'bare' ? 'n/a (reads)' : fmt(med(c, (x) => x.lines), 0),
+      c === 'bare' ? 'n/a' : String(Math.max(...r[c].map((x) => x.gaps))),
     ]),
   };
 }
@@ -117,9 +123,11 @@ export const followWorkload: Workload = {
       for (const n of [50, 200]) {
         await removeWriters(ctx.admin, ctx.log);
         const ids = await startWriters(ctx, n);
-        const results: Results = { dockline: [], dockerode: [] };
+        const results: Results = { dockline: [], dockerode: [], bare: [] };
+        const order = ['dockline', 'dockerode', 'bare'] as const;
         for (let r = 0; r < runs; r++) {
-          for (const client of r % 2 === 0 ? (['dockline', 'dockerode'] as const) : (['dockerode', 'dockline'] as const)) {
+          // Run r starts with subject r mod 3, as compare() does for the other workloads.
+          for (const client of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
             const res = await runChild({ client, socketPath: ctx.engine.socketPath, ids, seconds });
             results[client].push(res);
             ctx.log(
@@ -137,6 +145,7 @@ export const followWorkload: Workload = {
         const lost = (c: keyof Results): number => Math.max(...results[c].map((x) => x.gaps + (n - x.streamsWithLines)));
         checks.push(
           { target: `follow ${n} streams: client CPU vs dockerode (report)`, measured: formatRatio(ratio(cpu('dockline'), cpu('dockerode'))), met: null },
+          { target: `follow ${n} streams: floor (bare sockets) CPU vs dockerode (report)`, measured: formatRatio(ratio(cpu('bare'), cpu('dockerode'))), met: null },
           check(`follow ${n} streams: no line or stream lost (dockline, dockerode)`, Math.max(lost('dockline'), lost('dockerode')), '<=', 0, `${lost('dockline')}, ${lost('dockerode')}`),
         );
       }
@@ -154,7 +163,9 @@ export const followWorkload: Workload = {
         `after a GC with every stream open minus the baseline after a GC; RSS is the highest sample (every 100 ms) minus the ` +
         `baseline; both divided by N. Each container numbers its lines, so a lost line shows as a gap. dockline is ` +
         `logs({ follow: true, tail: 0 }, { rawTerminal: false }) with the default middleware; dockerode is container.logs() ` +
-        `and modem.demuxStream(). The follow time is DOCKLINE_BENCH_FOLLOW_SECONDS (default 20 s, 5 s with --quick).`,
+        `and modem.demuxStream(). "bare sockets" is not a client but the floor of one: a unix socket per stream that sends ` +
+        `the GET and counts reads, parsing nothing (its "lines" column counts reads). ` +
+        `The follow time is DOCKLINE_BENCH_FOLLOW_SECONDS (default 20 s, 5 s with --quick).`,
       tables,
       checks,
       notes,
