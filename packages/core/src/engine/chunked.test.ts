@@ -31,6 +31,15 @@ describe('ChunkedDecoder', () => {
     expect(decodeAll([wire])).toEqual({ out: body, done: true });
   });
 
+  it('knows the average size of the chunks begun so far (what read pacing tells chatty streams by)', () => {
+    const d = new ChunkedDecoder('ContainerArchive');
+    expect(d.averageChunk).toBe(0);
+    d.decode(Buffer.from('a\r\n0123456789\r\n14\r\n0123'));
+    expect(d.averageChunk).toBe(15); // 10 and 20 (0x14) bytes, the second not yet whole
+    d.decode(Buffer.from('4567890123456789\r\n0\r\n\r\n'));
+    expect(d.averageChunk).toBe(15); // the terminating chunk is not one
+  });
+
   it('gives the same output when split at every byte boundary', () => {
     for (let i = 1; i < wire.length; i++) expect(decodeAll(splitAt(wire, i)).out.equals(body), `split at ${i}`).toBe(true);
   });

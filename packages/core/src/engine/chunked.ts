@@ -31,11 +31,18 @@ export class ChunkedDecoder {
   #size = 0;
   #digits = 0;
   #remaining = 0;
+  #chunks = 0;
+  #payloadBytes = 0;
   readonly #what: string;
 
   /** @param what names the body in errors, e.g. "ContainerLogs". */
   constructor(what: string) {
     this.#what = what;
+  }
+
+  /** The average payload size of the chunks begun so far (0 before the first). */
+  get averageChunk(): number {
+    return this.#chunks === 0 ? 0 : this.#payloadBytes / this.#chunks;
   }
 
   /** The terminating zero-size chunk and the trailer section have been read. */
@@ -83,6 +90,8 @@ export class ChunkedDecoder {
             this.#state = State.TrailerLineStart;
           } else {
             this.#remaining = this.#size;
+            this.#chunks++;
+            this.#payloadBytes += this.#size;
             this.#state = State.Data;
           }
           this.#size = 0;

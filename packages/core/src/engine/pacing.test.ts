@@ -28,6 +28,18 @@ describe('ReadPacer', () => {
     expect(pacer.afterRead(45)).toBe(false);
   });
 
+  it('never waits on a bulk stream (large chunks): a small read there means the reader caught up', () => {
+    let clock = 1000;
+    const pacer = new ReadPacer(() => undefined, () => clock);
+    pacer.afterRead(64 * 1024, 32 * 1024);
+    clock += 0.5;
+    expect(pacer.afterRead(8 * 1024, 32 * 1024)).toBe(false);
+    clock += 0.5;
+    // The same small read on a stream of log-line-sized chunks waits.
+    expect(pacer.afterRead(8 * 1024, 45)).toBe(true);
+    pacer.stop();
+  });
+
   it('stop() cancels a running wait: the reader is not resumed after the stream ended', async () => {
     let resumed = 0;
     const pacer = new ReadPacer(() => resumed++, () => 1000);

@@ -5,11 +5,16 @@
  * bytes. When a read brought less than PACE_BELOW_BYTES and came within PACE_WINDOW_MS of
  * the previous one, the reader waits PACE_MS before reading on; the kernel gathers the
  * daemon's writes meanwhile, and the next read takes them all at once. A quiet stream (a
- * line now and then) is never delayed. See BENCHMARKS.md (logs) and docs/decisions.md.
+ * line now and then) is never delayed. Nor is a bulk one (an archive, an export): its
+ * chunks average CHATTY_BELOW_BYTES or more, a small read there only means the reader
+ * caught up with the daemon, and a wait would stall the daemon, not gather its writes.
+ * See BENCHMARKS.md (logs, archives) and docs/decisions.md.
  */
 const PACE_BELOW_BYTES = 16 * 1024;
 const PACE_WINDOW_MS = 2;
 const PACE_MS = 1;
+/** A stream whose HTTP chunks average less than this is chatty (log lines are ~50 bytes, archive chunks 32 KiB). */
+const CHATTY_BELOW_BYTES = 4 * 1024;
 
 /** Decides, read by read, when a stream's reader waits; one per streamed body. */
 export class ReadPacer {
@@ -35,10 +40,17 @@ export class ReadPacer {
     return this.#timer !== undefined;
   }
 
-  /** After a read of `bytes`: true when a wait started and the reader should pause now. */
-  afterRead(bytes: number): boolean {
+  /**
+   * After a read of `bytes`: true when a wait started and the reader should pause now.
+   * @param averageChunk the stream's average HTTP chunk size so far, when it is chunked
+   */
+  afterRead(bytes: number, averageChunk?: number): boolean {
     const now = this.#now();
-    const pace = bytes < PACE_BELOW_BYTES && now - this.#last < PACE_WINDOW_MS && this.#timer === undefined;
+    const pace =
+      bytes < PACE_BELOW_BYTES &&
+      now - this.#last < PACE_WINDOW_MS &&
+      this.#timer === undefined &&
+      (averageChunk === undefined || averageChunk < CHATTY_BELOW_BYTES);
     this.#last = now;
     if (pace) this.#timer = setTimeout(this.#onTimer, PACE_MS);
     return pace;

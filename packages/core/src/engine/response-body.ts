@@ -133,7 +133,7 @@ export class ResponseBody extends Readable {
         this.#socket.pause();
       }
     }
-    if (!this.#ended && !this.destroyed && bytes > 0 && this.#pacer.afterRead(bytes)) this.#socket.pause();
+    if (!this.#ended && !this.destroyed && bytes > 0 && this.#pacer.afterRead(bytes, this.#decoder?.averageChunk)) this.#socket.pause();
   }
 
   /** The whole body arrived: end the stream and close the connection. */
