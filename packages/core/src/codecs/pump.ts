@@ -159,7 +159,6 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
         if (w.writableNeedDrain) {
           draining++;
           w.once('drain', onDrain);
-          cleanup.push(() => w.off('drain', onDrain));
         }
       }
       if (draining > 0) source.pause();
@@ -187,6 +186,10 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
       }
       if (finishing === 0) settle();
     };
+    // One entry for every drain wait of the stream's life (a slow consumer makes many).
+    cleanup.push(() => {
+      for (const w of targets) w.off('drain', onDrain);
+    });
     if (signal !== undefined) cleanup.push(onAbort(signal, () => settle(abortError(signal, name))));
     for (const w of targets) {
       listen(w, 'error', (err: unknown) => settle(failedError(name, labelOf(outputs, w), err)));
