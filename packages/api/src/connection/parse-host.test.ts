@@ -16,6 +16,7 @@ describe('a malformed DOCKER_HOST', () => {
     ['tcp://127.0.0.1:0', 'port 0 is out of range (1-65535)'],
     ['tcp://127.0.0.1:http', 'port "http" is not a number'],
     ['127.0.0.1:2375', 'it has no scheme'],
+    ['tcp://[]:2375', 'the brackets hold no IPv6 address'],
   ])('%s is an InvalidParameterError naming the value and the accepted forms', async (value, why) => {
     const err = await resolveConnection({ env: { DOCKER_HOST: value } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidParameterError);

@@ -110,6 +110,8 @@ function splitHostPort(authority: string, raw: string): { host: string; port: nu
     const end = authority.indexOf(']');
     if (end === -1) throw bad(raw, 'unclosed [ in an IPv6 address');
     const host = authority.slice(1, end);
+    // "[]" holds no address (found by the DOCKER_HOST fuzz target).
+    if (host === '') throw bad(raw, 'the brackets hold no IPv6 address');
     const after = authority.slice(end + 1);
     if (after === '') return { host, port: undefined };
     if (!after.startsWith(':')) throw bad(raw, 'junk after the IPv6 address');
