@@ -11,9 +11,10 @@ import { tcpTransport, tlsFromCertPath } from '@dockline/transport-tcp-tls';
 import { modemDemux } from './demux.ts';
 import { RAW_API_VERSION } from './clients.ts';
 import { ensureLogsContainer } from './fixtures.ts';
-import { check, compare, cpuSecondsPerGiB, fmt, formatBytes, formatRatio, medianOf, mibPerSecond, MiB, ratio, type Samples, type Subject } from './measure.ts';
+import { logsTable } from './logs.ts';
+import { check, compare, formatBytes, formatRatio, medianOf, MiB, ratio, type Samples, type Subject } from './measure.ts';
 import { CountingSink } from './sinks.ts';
-import type { BenchContext, ReportTable, Workload, WorkloadReport } from './workload.ts';
+import type { BenchContext, Workload, WorkloadReport } from './workload.ts';
 
 const DOCKLINE = 'dockline logs()';
 const DOCKERODE = 'dockerode + demuxStream';
@@ -108,18 +109,6 @@ function subjects(id: string, payloadBytes: number, dl: DockerClient, dr: Docker
   ];
 }
 
-function table(samples: Samples, caption: string): ReportTable {
-  const drCpu = medianOf(samples.get(DOCKERODE)!, (s) => s.cpuMs);
-  return {
-    caption,
-    headers: ['client', 'client CPU s', 'CPU vs dockerode', 'CPU s/GiB', 'wall s', 'MiB/s'],
-    rows: [...samples].map(([name, s]) => {
-      const cpu = medianOf(s, (x) => x.cpuMs);
-      return [name, fmt(cpu / 1000, 2), formatRatio(ratio(cpu, drCpu)), fmt(medianOf(s, cpuSecondsPerGiB), 2), fmt(medianOf(s, (x) => x.wallMs) / 1000, 1), fmt(medianOf(s, mibPerSecond), 1)];
-    }),
-  };
-}
-
 const cpuRatio = (s: Samples): number => ratio(medianOf(s.get(DOCKLINE)!, (x) => x.cpuMs), medianOf(s.get(DOCKERODE)!, (x) => x.cpuMs));
 
 export const logsRemoteWorkload: Workload = {
@@ -168,7 +157,7 @@ export const logsRemoteWorkload: Workload = {
           `Client CPU is process.cpuUsage() around one whole read (the CPU of ssh2's and TLS's work in this process included). ` +
           `"${TLS_FLOOR}" is not a client but the floor of one that paces as dockline does: a bare TLS socket that counts bytes ` +
           `without parsing HTTP or demultiplexing, waiting 1 ms after a small burst of records.`,
-        tables: [table(overTls, `mutual TLS, ${formatBytes(bytes)}`), table(overSsh, `SSH, ${formatBytes(bytes)}`)],
+        tables: [logsTable(overTls, `mutual TLS, ${formatBytes(bytes)}`), logsTable(overSsh, `SSH, ${formatBytes(bytes)}`)],
         checks: [
           check('logs 37-byte lines over TLS: client CPU <= 0.40x dockerode', cpuRatio(overTls), '<=', 0.4),
           {

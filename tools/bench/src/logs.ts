@@ -114,7 +114,8 @@ function subjects(id: string, payloadBytes: number, dl: DockerClient, dr: Docker
   ];
 }
 
-function table(samples: Samples, caption: string): ReportTable {
+/** One logs table: each subject's CPU, CPU against dockerode's, per GiB, wall time and rate (logs-remote uses it too). */
+export function logsTable(samples: Samples, caption: string): ReportTable {
   const drCpu = medianOf(samples.get(DOCKERODE)!, (s) => s.cpuMs);
   return {
     caption,
@@ -167,7 +168,7 @@ export const logsWorkload: Workload = {
           `"bare socket paced" is not a client but the floor of one that paces its reads as dockline does: a bare socket ` +
           `that waits 1 ms after each small read, so that the kernel gathers the daemon's many small writes into fewer ` +
           `reads, and counts bytes without parsing HTTP or demultiplexing.`,
-        tables: [table(small, `37-byte lines, ${formatBytes(smallBytes)}`), table(big, `1 MiB lines, ${formatBytes(bigBytes)}`)],
+        tables: [logsTable(small, `37-byte lines, ${formatBytes(smallBytes)}`), logsTable(big, `1 MiB lines, ${formatBytes(bigBytes)}`)],
         checks: [
           // Issue #17 asks for 0.40x on every transport.
           check(`logs 37-byte lines: client CPU <= 0.40x dockerode`, cpuRatio(small, DOCKLINE), '<=', 0.4),
