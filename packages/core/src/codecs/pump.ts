@@ -1,5 +1,6 @@
 import { Readable, type Writable } from 'node:stream';
 import { abortError, onAbort } from '../abort.js';
+import { readDirect, type DirectReader } from '../direct-read.js';
 import { DockerError } from '../errors.js';
 
 export interface PumpOutputs {
@@ -125,6 +126,9 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let draining = 0;
+    // Set when the source hands its chunks over directly (direct-read.ts), not as 'data' events.
+    let direct: DirectReader | undefined;
+    let viaEvents = false;
     const cleanup: (() => void)[] = [];
     const listen = (emitter: NodeJS.EventEmitter, event: string, fn: Parameters<NodeJS.EventEmitter['on']>[1]): void => {
       emitter.on(event, fn);
@@ -142,26 +146,31 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
       reject(error);
     };
     const onDrain = (): void => {
-      if (--draining === 0 && !settled) source.resume();
+      if (--draining > 0 || settled) return;
+      if (direct !== undefined) direct.resume();
+      else source.resume();
     };
-    const onData = (chunk: Buffer | Uint8Array): void => {
+    /** Consumes one chunk; false when an output is full (the source waits for 'drain'). */
+    const onData = (chunk: Buffer | Uint8Array): boolean => {
       try {
         spec.consume(chunk);
       } catch (error) {
         settle(error);
-        return;
+        return false;
       }
       for (const w of targets) {
         if (w.destroyed) {
           settle(closedError(name, w, labelOf(outputs, w)));
-          return;
+          return false;
         }
         if (w.writableNeedDrain) {
           draining++;
           w.once('drain', onDrain);
         }
       }
-      if (draining > 0) source.pause();
+      if (draining === 0) return true;
+      if (viaEvents) source.pause();
+      return false;
     };
     const onEnd = (): void => {
       try {
@@ -207,7 +216,11 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
     else if (source.destroyed) settle(prematureClose(name));
     if (settled) return;
     listen(source, 'end', onEnd);
-    listen(source, 'data', onData);
+    direct = readDirect(source, onData);
+    if (direct === undefined) {
+      viaEvents = true;
+      listen(source, 'data', onData);
+    }
   });
 }
 

@@ -1,5 +1,8 @@
+import { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { requestError } from '../connection-errors.js';
+import { readDirectly, type DirectConsumer, type DirectReadable, type DirectReader } from '../direct-read.js';
 import { TimeoutError } from '../errors.js';
 import { ChunkedDecoder } from './chunked.js';
 import type { BodyFraming } from './http-head.js';
@@ -25,10 +28,12 @@ export interface ResponseBodyOptions {
  * chunked framing (decoded in place, see chunked.ts) or the end of the connection. One
  * push per burst (what the socket delivered in one go: a kernel read, or every TLS record
  * or SSH packet decrypted from one), not per HTTP chunk or per record; bursts of chatty
- * streams are paced (pacing.ts); the socket pauses when the consumer falls behind. The connection is closed
- * when the body is over (it was asked for with `Connection: close`).
+ * streams are paced (pacing.ts); the socket pauses when the consumer falls behind. The
+ * consumer that reads it to its end can take the bursts directly, without the Readable's
+ * buffer (direct-read.ts). The connection is closed when the body is over (it was asked for
+ * with `Connection: close`).
  */
-export class ResponseBody extends Readable {
+export class ResponseBody extends Readable implements DirectReadable {
   readonly #socket: Duplex;
   readonly #operation: string;
   readonly #endpoint: string;
@@ -47,6 +52,14 @@ export class ResponseBody extends Readable {
   #pendingBytes = 0;
   #burstBytes = 0;
   #flushQueued = false;
+  /**
+   * A plain socket's 'data' event is one kernel read: its burst is complete at once. A TLS
+   * socket or an SSH channel emits one event per record or packet of a read: their burst
+   * ends in a microtask.
+   */
+  readonly #wholeReads: boolean;
+  /** The consumer reading directly, when there is one (readDirectly). */
+  #direct: DirectConsumer | undefined;
   readonly #flush = (): void => this.#flushBurst();
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
   readonly #onEnd = (): void => this.#closedEarly();
@@ -64,6 +77,7 @@ export class ResponseBody extends Readable {
     this.#decoder = framing.kind === 'chunked' ? new ChunkedDecoder(options.operation) : undefined;
     this.#remaining = framing.kind === 'length' ? framing.length : -1;
     this.#toEof = framing.kind === 'eof';
+    this.#wholeReads = socket instanceof Socket && !(socket instanceof TLSSocket);
     this.#pacer = new ReadPacer(() => {
       if (this.#wanted && !this.#ended) this.#socket.resume();
     });
@@ -103,12 +117,20 @@ export class ResponseBody extends Readable {
     } else {
       payload = chunk;
     }
+    const over = this.#decoder?.done === true || this.#remaining === 0;
+    if (this.#wholeReads) {
+      // This event is the whole burst.
+      this.#deliver(payload);
+      if (over) this.#finish();
+      else this.#pace(chunk.length);
+      return;
+    }
     if (payload.length > 0) {
       this.#pending.push(payload);
       this.#pendingBytes += payload.length;
     }
     this.#burstBytes += chunk.length;
-    if (this.#decoder?.done || this.#remaining === 0) {
+    if (over) {
       this.#flushBurst();
       this.#finish();
       return;
@@ -119,7 +141,7 @@ export class ResponseBody extends Readable {
     }
   }
 
-  /** The socket is done delivering for now: push what came as one chunk, then pace. */
+  /** The socket is done delivering for now: hand on what came as one chunk, then pace. */
   #flushBurst(): void {
     this.#flushQueued = false;
     const bytes = this.#burstBytes;
@@ -128,12 +150,21 @@ export class ResponseBody extends Readable {
       const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
       this.#pending = [];
       this.#pendingBytes = 0;
-      if (!this.destroyed && !this.push(data)) {
-        this.#wanted = false;
-        this.#socket.pause();
-      }
+      this.#deliver(data);
     }
-    if (!this.#ended && !this.destroyed && bytes > 0 && this.#pacer.afterRead(bytes, this.#decoder?.averageChunk)) this.#socket.pause();
+    if (!this.#ended) this.#pace(bytes);
+  }
+
+  /** Hands one burst's payload on: to the direct consumer, else into the Readable's buffer. */
+  #deliver(data: Buffer): void {
+    if (data.length === 0 || this.destroyed) return;
+    if (this.#direct !== undefined ? this.#direct(data) : this.push(data)) return;
+    this.#wanted = false;
+    this.#socket.pause();
+  }
+
+  #pace(bytes: number): void {
+    if (!this.destroyed && bytes > 0 && this.#pacer.afterRead(bytes, this.#decoder?.averageChunk)) this.#socket.pause();
   }
 
   /** The whole body arrived: end the stream and close the connection. */
@@ -172,8 +203,31 @@ export class ResponseBody extends Readable {
   }
 
   override _read(): void {
+    // Read directly, the Readable flows only to emit 'end': the consumer says when to read.
+    if (this.#direct === undefined) this.#want();
+  }
+
+  #want(): void {
     this.#wanted = true;
     if (!this.#pacer.waiting && !this.#ended) this.#socket.resume();
+  }
+
+  [readDirectly](consumer: DirectConsumer): DirectReader | undefined {
+    // Only while nobody reads it otherwise, and only while bytes may still come.
+    if (this.#direct !== undefined || this.#ended || this.destroyed || this.readableFlowing === true || this.listenerCount('data') > 0 || this.listenerCount('readable') > 0) {
+      return undefined;
+    }
+    // Bytes already buffered (a sniffed head put back with unshift) go first.
+    const buffered = this.readableLength > 0 ? (this.read() as Buffer | null) : null;
+    this.#direct = consumer;
+    // Flowing with no 'data' listener: nothing is pushed any more but the end, which then
+    // comes as 'end' without anyone calling read().
+    this.resume();
+    if (buffered !== null && !consumer(buffered)) {
+      this.#wanted = false;
+      this.#socket.pause();
+    }
+    return { resume: () => this.#want() };
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

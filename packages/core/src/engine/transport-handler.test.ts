@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
+import { Writable, type Duplex } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { demuxStream } from '../codecs/stdcopy.js';
 import { Deadline } from '../deadline.js';
+import { readDirect } from '../direct-read.js';
 import { AbortError, ConnectionError, InvalidParameterError, NotFoundError, ProtocolError, ServerError, TimeoutError } from '../errors.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
 import type { Transport } from '../transport.js';
@@ -322,13 +324,13 @@ describe('req.deadline and req.signal in the terminal handler (scripted server: 
   });
 });
 
-// GET streams over a transport with dedicatedStreams are read by hand on a connection of
-// their own (raw-stream.ts); other streams go through undici (dispatch.ts). Both must behave
-// the same.
+// Every stream is read by hand on a connection of its own (stream.ts, exchange.ts), whatever
+// its method, and whatever the transport's deprecated dedicatedStreams says: all three rows
+// must behave the same.
 const paths = [
-  ['GET, dedicated streams (read by hand)', 'GET', true],
-  ['GET, pooled (through undici)', 'GET', false],
-  ['POST, dedicated streams (through undici)', 'POST', true],
+  ['GET, dedicatedStreams: true', 'GET', true],
+  ['GET, dedicatedStreams unset', 'GET', false],
+  ['POST, dedicatedStreams: true', 'POST', true],
 ] as const;
 
 describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing thousands of tiny chunks)', (_label, method, dedicatedStreams) => {
@@ -536,6 +538,121 @@ describe('one AbortSignal shared by many calls (scripted server)', () => {
     const controller = new AbortController();
     await Promise.all(Array.from({ length: 1000 }, () => pipeline!.send(req({ signal: controller.signal }))));
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('a streamed body read directly by demuxStream (scripted server: frame sizes and a held-back consumer on demand)', () => {
+  const logs = () => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream' });
+  const frame = (stream: 1 | 2, text: string): Buffer => {
+    const payload = Buffer.from(text);
+    const head = Buffer.alloc(8);
+    head[0] = stream;
+    head.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([head, payload]);
+  };
+  /** Answers with `frames` as HTTP chunks, a burst of 50 per turn of the server's loop. */
+  const chunkedFrames = (frames: Buffer[]) => (_h: string, socket: Socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+    let i = 0;
+    const burst = () => {
+      for (let k = 0; k < 50 && i < frames.length; k++, i++) socket.write(Buffer.concat([Buffer.from(`${frames[i]!.length.toString(16)}\r\n`), frames[i]!, Buffer.from('\r\n')]));
+      if (i < frames.length) setImmediate(burst);
+      else socket.write('0\r\n\r\n');
+    };
+    burst();
+  };
+  const sink = (parts: string[], onWrite?: () => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(chunk.toString());
+        onWrite?.();
+        cb();
+      },
+    });
+
+  it('hands every frame over in order without a data event, and ends when the body ends', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`);
+    const s = await serve(chunkedFrames(lines.map((l, i) => frame(i % 3 === 0 ? 2 : 1, l))));
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs());
+    const out: string[] = [];
+    const err: string[] = [];
+    let dataListeners = 0;
+    const onWrite = () => (dataListeners = Math.max(dataListeners, res.stream!.listenerCount('data')));
+    await demuxStream(res.stream!, { stdout: sink(out, onWrite), stderr: sink(err, onWrite) });
+    expect(out.join('')).toBe(lines.filter((_, i) => i % 3 !== 0).join(''));
+    expect(err.join('')).toBe(lines.filter((_, i) => i % 3 === 0).join(''));
+    // Read through events, the stream would have had pump's 'data' listener.
+    expect(dataListeners).toBe(0);
+    expect(res.stream!.readableEnded).toBe(true);
+  });
+
+  it('a stream already read through its events is not taken over', async () => {
+    const s = await serve(chunkedFrames([frame(1, 'a\n')]));
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs());
+    const seen: Buffer[] = [];
+    res.stream!.on('data', (c: Buffer) => seen.push(c));
+    expect(readDirect(res.stream!, () => true)).toBeUndefined();
+    await new Promise((r) => res.stream!.once('end', r));
+    expect(Buffer.concat(seen)).toEqual(frame(1, 'a\n'));
+  });
+
+  it('bytes sniffed and put back before the direct read come first', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i}\n`);
+    const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))));
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs());
+    const stream = res.stream!;
+    // What api's isMultiplexed does on an engine that sends no Content-Type: peek at the first bytes.
+    await new Promise((r) => stream.once('readable', r));
+    const head = stream.read(4) as Buffer;
+    stream.unshift(head);
+    expect(stream.readableLength).toBeGreaterThanOrEqual(4);
+    const out: string[] = [];
+    await demuxStream(stream, { stdout: sink(out), stderr: null });
+    expect(out.join('')).toBe(lines.join(''));
+  });
+
+  it('a consumer that stops taking frames pauses the connection, and the rest comes once it drains', async () => {
+    const payload = 'x'.repeat(60 * 1024);
+    const total = 70 * payload.length;
+    let written = 0;
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const piece = Buffer.concat([Buffer.from(`${(payload.length + 8).toString(16)}\r\n`), frame(1, payload), Buffer.from('\r\n')]);
+      const pump = () => {
+        while (written < total) {
+          written += payload.length;
+          if (!socket.write(piece)) return void socket.once('drain', pump);
+        }
+        socket.write('0\r\n\r\n');
+      };
+      pump();
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs());
+    let got = 0;
+    const held: (() => void)[] = [];
+    let holding = true;
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        got += chunk.length;
+        if (holding) held.push(cb);
+        else cb();
+      },
+    });
+    const done = demuxStream(res.stream!, { stdout: slow, stderr: null });
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing piles up in the body's buffer and the server is held back by the socket buffers.
+    expect(res.stream!.readableLength).toBe(0);
+    expect(written).toBeLessThan(total);
+    expect(got).toBeLessThan(total);
+    holding = false;
+    for (const cb of held.splice(0)) cb();
+    await done;
+    expect(got).toBe(total);
   });
 });
 

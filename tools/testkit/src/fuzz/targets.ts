@@ -2,8 +2,9 @@
  * Fuzz targets: property tests (fast-check) for the parts of dockline that read what a
  * daemon, a network or a user's machine hands it: the stdcopy demuxer, the NDJSON decoder,
  * the HTTP/1.1 response head reader and chunked-body decoder of own-connection exchanges,
- * error bodies, DOCKER_HOST parsing and the docker CLI's context store, and the two ways
- * demuxStream reads its source (a Readable's events, any other source's iterator). Each target is one
+ * error bodies, DOCKER_HOST parsing and the docker CLI's context store, and the ways
+ * demuxStream reads its source (a Readable's events, any other source's iterator, a streamed
+ * response body handing its chunks over directly). Each target is one
  * property; `fuzz.test.ts` runs a few hundred inputs of each in `npm test`, `main.ts` a
  * million across them.
  *
@@ -27,10 +28,14 @@ import {
   ProtocolError,
   ServerError,
   StdcopyDemuxer,
+  createPipeline,
   demuxStream,
   errorFromStatus,
+  type Pipeline,
+  type Transport,
 } from '@dockline/core';
-import { Readable, Writable } from 'node:stream';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Duplex, Readable, Writable } from 'node:stream';
 import { contextStoreId, listContexts, loadContext, parseDockerHost, readCurrentContext } from '@dockline/api';
 
 export interface FuzzTarget {
@@ -630,8 +635,6 @@ function slowSink(highWaterMark: number, delay: 0 | 1 | 2, parts: string[]): Wri
 }
 
 async function pumpOnce(chunks: Buffer[], asReadable: boolean, hwm: number, delay: 0 | 1 | 2, end: boolean): Promise<PumpResult> {
-  const out: string[] = [];
-  const err: string[] = [];
   let i = 0;
   const source: AsyncIterable<Buffer> = asReadable
     ? new Readable({
@@ -643,6 +646,13 @@ async function pumpOnce(chunks: Buffer[], asReadable: boolean, hwm: number, dela
     : (async function* () {
         for (const c of chunks) yield c;
       })();
+  return demuxInto(source, hwm, delay, end);
+}
+
+/** demuxStream from `source` into two slow sinks; typed errors are part of the result. */
+async function demuxInto(source: AsyncIterable<Buffer>, hwm: number, delay: 0 | 1 | 2, end = false): Promise<PumpResult> {
+  const out: string[] = [];
+  const err: string[] = [];
   const sinks = [slowSink(hwm, delay, out), slowSink(hwm, delay, err)] as const;
   let error: string | undefined;
   try {
@@ -680,6 +690,135 @@ const pumpPaths: FuzzTarget = {
     ),
 };
 
+// ---------------------------------------------------------------------------------------
+// A streamed response body read by demuxStream straight off its connection (core's
+// direct-read.ts: no 'data' events), over a real unix socket: the bytes come however the
+// server's writes were cut, as HTTP chunks of any size, read whole (a plain socket) or in
+// pieces (a transport handing a Duplex of its own, as SSH does), sniffed first or not. It
+// must write what demuxStream writes from an iterated source of the same payload.
+
+function makeDirectBody(): FuzzTarget {
+  let dir: string | undefined;
+  let server: Server | undefined;
+  const pipelines: { plain?: Pipeline; wrapped?: Pipeline } = {};
+  /** What the server answers to the next request. */
+  let wire: Buffer[] = [];
+
+  const start = async (): Promise<string> => {
+    dir = await mkdtemp(join(scratchRoot(), 'dockline-fuzz-direct-'));
+    const path = join(dir, 'd.sock');
+    server = createServer((socket) => {
+      let head = '';
+      socket.on('error', () => undefined);
+      const onData = (d: Buffer): void => {
+        head += d.toString('latin1');
+        if (!head.includes('\r\n\r\n')) return;
+        socket.off('data', onData);
+        const pieces = wire;
+        let i = 0;
+        // One write per turn of the loop, so that the pieces mostly arrive as separate reads.
+        const next = (): void => {
+          if (socket.destroyed) return;
+          if (i === pieces.length) return void socket.end();
+          socket.write(pieces[i++]!, () => setImmediate(next));
+        };
+        next();
+      };
+      socket.on('data', onData);
+    });
+    await new Promise<void>((resolve) => server!.listen(path, resolve));
+    return path;
+  };
+
+  const transport = (path: string, wrapped: boolean): Transport => ({
+    kind: 'unix',
+    endpoint: `unix://${path}`,
+    connect: () =>
+      new Promise<Duplex>((resolve, reject) => {
+        const sock = connect(path);
+        sock.once('error', reject);
+        sock.once('connect', () => resolve(wrapped ? wrap(sock) : sock));
+      }),
+    close: async () => undefined,
+  });
+
+  return {
+    name: 'demuxStream reading a streamed body directly off its connection writes what it writes from an iterated source, however the bytes come',
+    weight: 1,
+    async check(numRuns, seed) {
+      if (server === undefined) {
+        const path = await start();
+        pipelines.plain = createPipeline({ transport: transport(path, false) });
+        pipelines.wrapped = createPipeline({ transport: transport(path, true) });
+      }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 200 })).map(([st, p]) => frame(st, p)), fc.uint8Array({ minLength: 1, maxLength: 12 })), { maxLength: 8 }),
+          cutsArb,
+          cutsArb,
+          fc.integer({ min: 1, max: 512 }),
+          fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+          fc.boolean(),
+          fc.boolean(),
+          async (pieces, chunkCuts, wireCuts, hwm, delay, wrapped, sniff) => {
+            const body = Buffer.concat(pieces);
+            const chunks = split(body, chunkCuts).filter((c) => c.length > 0);
+            const encoded = Buffer.concat([
+              Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'),
+              ...chunks.flatMap((c) => [Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]),
+              Buffer.from('0\r\n\r\n'),
+            ]);
+            wire = split(encoded, wireCuts).filter((c) => c.length > 0);
+            const pipeline = wrapped ? pipelines.wrapped! : pipelines.plain!;
+            const res = await pipeline.send({ operation: 'ContainerLogs', method: 'GET', path: '/containers/x/logs', route: '/containers/{id}/logs', response: 'stream', idempotent: true, longRunning: true });
+            const stream = res.stream!;
+            if (sniff) {
+              // api's isMultiplexed on an engine that sends no Content-Type: the first byte, put back.
+              await new Promise((r) => stream.once('readable', r));
+              const first = stream.read(1) as Buffer | null;
+              if (first !== null) stream.unshift(first);
+            }
+            const direct = await demuxInto(stream, hwm, delay);
+            const iterated = await pumpOnce(chunks, false, hwm, delay, false);
+            if (JSON.stringify(direct) !== JSON.stringify(iterated)) {
+              throw new Error(`the direct read differs: ${JSON.stringify(direct)} vs ${JSON.stringify(iterated)}`);
+            }
+          },
+        ),
+        { numRuns, seed },
+      );
+    },
+    async cleanup() {
+      await pipelines.plain?.close();
+      await pipelines.wrapped?.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Duplex of the transport's own around a socket (as an SSH channel is): one push per read, not a net.Socket. */
+function wrap(sock: Socket): Duplex {
+  const d = new Duplex({
+    read() {
+      sock.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      sock.write(chunk, cb);
+    },
+    destroy(err, cb) {
+      sock.destroy();
+      cb(err);
+    },
+  });
+  sock.on('data', (c: Buffer) => {
+    if (!d.push(c)) sock.pause();
+  });
+  sock.on('end', () => d.push(null));
+  sock.on('error', (e) => d.destroy(e));
+  return d;
+}
+
 /** Every target, fresh (the context store one holds a temp dir). */
 export function fuzzTargets(): FuzzTarget[] {
   return [
@@ -693,6 +832,7 @@ export function fuzzTargets(): FuzzTarget[] {
     httpHeadRoundTrip,
     httpHeadArbitrary,
     pumpPaths,
+    makeDirectBody(),
     errorBodies,
     dockerHost,
     dockerHostSecrets,
