@@ -1,13 +1,13 @@
 // Following the logs of many running containers at once (issue #21): what each client spends
 // in CPU and memory per stream while N containers each write a line every 100 ms, and proof
 // that neither lost a line.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DockerClient } from '@dockline/api';
 import { LABEL } from './fixtures.ts';
 import type { FollowChildArgs, FollowChildResult } from './follow-child.ts';
 import { check, fmt, formatRatio, median, ratio, type Check } from './measure.ts';
 import type { BenchContext, ReportTable, Workload, WorkloadReport } from './workload.ts';
+import { runJsonChild } from './child-process.ts';
 
 const CHILD = fileURLToPath(new URL('./follow-child.ts', import.meta.url));
 const FOLLOW_LABEL = 'dockline.bench.follow';
@@ -25,23 +25,7 @@ export function followSeconds(quick: boolean, env: NodeJS.ProcessEnv = process.e
 }
 
 function runChild(args: FollowChildArgs): Promise<FollowChildResult> {
-  return new Promise((resolve, reject) => {
-    // The same loader flags as this process (--conditions, --import tsx).
-    const child = spawn(process.execPath, [...process.execArgv, CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        if (code !== 0) throw new Error(`exited ${code}`);
-        resolve(JSON.parse(out.trim().split('\n').pop()!) as FollowChildResult);
-      } catch (e) {
-        reject(new Error(`follow child (${args.client}) failed (${e instanceof Error ? e.message : String(e)}): ${err.trim()}`));
-      }
-    });
-  });
+  return runJsonChild<FollowChildResult>(CHILD, args, `follow child (${args.client})`);
 }
 
 async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {

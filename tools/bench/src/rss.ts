@@ -1,28 +1,16 @@
 // Memory while streaming a lot of logs to a consumer slower than the daemon: with
 // backpressure the client holds a bounded amount, whatever the length of the log.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureLogsContainer } from './fixtures.ts';
 import { check, fmt, formatBytes, median, MiB } from './measure.ts';
 import type { RssChildArgs, RssChildResult } from './rss-child.ts';
 import type { BenchContext, Workload, WorkloadReport } from './workload.ts';
+import { runJsonChild } from './child-process.ts';
 
 const CHILD = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
 
 function runChild(args: RssChildArgs): Promise<RssChildResult> {
-  return new Promise((resolve, reject) => {
-    // The same loader flags as this process (--conditions, --import tsx).
-    const child = spawn(process.execPath, [...process.execArgv, CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as RssChildResult);
-      else reject(new Error(`rss child (${args.client}) exited ${code}: ${err.trim()}`));
-    });
-  });
+  return runJsonChild<RssChildResult>(CHILD, args, `rss child (${args.client})`);
 }
 
 export const rssWorkload: Workload = {
