@@ -126,9 +126,12 @@ export const followWorkload: Workload = {
         }
         tables.push(table(n, seconds, results));
         const cpu = (c: keyof Results): number => median(results[c].map((x) => x.cpuMs));
+        const heap = (c: keyof Results): number => median(results[c].map((x) => x.heapGrowthBytes));
         const lost = (c: keyof Results): number => Math.max(...results[c].map((x) => x.gaps + (n - x.streamsWithLines)));
         checks.push(
-          { target: `follow ${n} streams: client CPU vs dockerode (report)`, measured: formatRatio(ratio(cpu('dockline'), cpu('dockerode'))), met: null },
+          // Issue #21's targets.
+          check(`follow ${n} streams: client CPU <= 0.8x dockerode`, ratio(cpu('dockline'), cpu('dockerode')), '<=', 0.8),
+          check(`follow ${n} streams: heap per stream <= 1.0x dockerode`, ratio(heap('dockline'), heap('dockerode')), '<=', 1),
           { target: `follow ${n} streams: floor (bare sockets) CPU vs dockerode (report)`, measured: formatRatio(ratio(cpu('bare'), cpu('dockerode'))), met: null },
           check(`follow ${n} streams: no line or stream lost (dockline, dockerode)`, Math.max(lost('dockline'), lost('dockerode')), '<=', 0, `${lost('dockline')}, ${lost('dockerode')}`),
         );
