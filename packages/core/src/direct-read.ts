@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
  * of what a line cost dockline above reading the socket (BENCHMARKS.md, follow;
  * docs/decisions.md). The end, errors, close and destroy still go through the Readable.
  */
+
 /** What a Readable implements to be read directly (see readDirect). */
 export const readDirectly = Symbol('dockline.readDirectly');
 

@@ -128,7 +128,6 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
     let draining = 0;
     // Set when the source hands its chunks over directly (direct-read.ts), not as 'data' events.
     let direct: DirectReader | undefined;
-    let viaEvents = false;
     const cleanup: (() => void)[] = [];
     const listen = (emitter: NodeJS.EventEmitter, event: string, fn: Parameters<NodeJS.EventEmitter['on']>[1]): void => {
       emitter.on(event, fn);
@@ -168,9 +167,7 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
           w.once('drain', onDrain);
         }
       }
-      if (draining === 0) return true;
-      if (viaEvents) source.pause();
-      return false;
+      return draining === 0;
     };
     const onEnd = (): void => {
       try {
@@ -218,8 +215,9 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
     listen(source, 'end', onEnd);
     direct = readDirect(source, onData);
     if (direct === undefined) {
-      viaEvents = true;
-      listen(source, 'data', onData);
+      listen(source, 'data', (chunk: Buffer | Uint8Array) => {
+        if (!onData(chunk)) source.pause();
+      });
     }
   });
 }

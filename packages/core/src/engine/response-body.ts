@@ -48,7 +48,7 @@ export class ResponseBody extends Readable implements DirectReadable {
   readonly #pacer: ReadPacer;
   // One burst: what the socket delivered in one go (a kernel read, or the TLS records /
   // SSH packets decrypted from one), pushed as one chunk and paced as one read.
-  #pending: Buffer[] = [];
+  readonly #pending: Buffer[] = [];
   #pendingBytes = 0;
   #burstBytes = 0;
   #flushQueued = false;
@@ -148,7 +148,8 @@ export class ResponseBody extends Readable implements DirectReadable {
     this.#burstBytes = 0;
     if (this.#pendingBytes > 0) {
       const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-      this.#pending = [];
+      // Reused: concat copied the pieces, and a lone piece is handed on by reference.
+      this.#pending.length = 0;
       this.#pendingBytes = 0;
       this.#deliver(data);
     }
