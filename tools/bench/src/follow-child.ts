@@ -4,8 +4,7 @@
 import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
-import { RAW_API_VERSION } from './clients.ts';
-import { dockerode, docklineDefault } from './clients.ts';
+import { dockerode, docklineDefault, RAW_API_VERSION } from './clients.ts';
 import { modemDemux } from './demux.ts';
 import { forceGc } from './measure.ts';
 

@@ -17,8 +17,8 @@ const LOADED = /^Loaded image(?: ID)?: (.+)$/;
  * POST /images/load?quiet=1: load a `docker save` tar (a Readable, a Uint8Array or an
  * AsyncIterable of bytes, streamed as read). Resolves to what the daemon loaded, in its
  * order: the references ("busybox:local") of tagged images, the ids ("sha256:...") of
- * untagged ones (Podman: its qualified names, "docker.io/library/busybox:local"). An error line (not a tar, a broken archive) rejects with the daemon's
- * message.
+ * untagged ones (Podman: its qualified names, "docker.io/library/busybox:local"). An error
+ * line (not a tar, a broken archive) rejects with the daemon's message.
  */
 export async function loadImages(ctx: ClientContext, tar: TarInput, call: CallOptions = {}): Promise<string[]> {
   const body = binaryBody(tar, 'loadImages', 'tar');
