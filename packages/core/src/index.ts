@@ -1,4 +1,4 @@
-export type { Transport } from './transport.js';
+export type { ConnectOptions, Transport } from './transport.js';
 export { assertTransport } from './transport.js';
 export type { CompleteRequest, DockerRequest, DockerResponse, Handler, HttpMethod, Middleware, QueryValue, ResponseKind } from './types.js';
 export { abortError, callEnded, onAbort, raceCall, sleepWithin, watchCall, type CallLimits } from './abort.js';

@@ -1,5 +1,5 @@
 // Unit tests: no daemon, only servers on 127.0.0.1 that this file starts.
-import { Socket } from 'node:net';
+import { createServer, Socket, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortError, ConnectionError, type DockerError, InvalidParameterError } from '@dockline/core';
 import { INSECURE_WARNING_CODE, tcpTransport } from './tcp-transport.js';
@@ -207,6 +207,32 @@ describe('connect() against local test servers', () => {
     const socket = await tcpTransport({ host: '127.0.0.1', port: silent.port }).connect({});
     expect(socket.readableHighWaterMark).toBe(1);
     socket.destroy();
+  });
+
+  it("plain TCP passes core's onread on to net.connect: reads come through its callback, never as 'data'", async () => {
+    const server = createServer((c) => c.end('hello over onread'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const got: string[] = [];
+      const { port } = server.address() as AddressInfo;
+      const socket = await tcpTransport({ host: '127.0.0.1', port }).connect({
+        onread: {
+          buffer: Buffer.alloc(1024),
+          callback: (bytes, buf) => {
+            got.push(Buffer.from(buf.subarray(0, bytes)).toString());
+            return true;
+          },
+        },
+      });
+      let dataEvents = 0;
+      socket.on('data', () => dataEvents++);
+      await new Promise((resolve) => socket.once('end', resolve));
+      expect(got.join('')).toBe('hello over onread');
+      expect(dataEvents).toBe(0);
+      socket.destroy();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a handshake that never finishes times out with a ConnectionError that says so', async () => {

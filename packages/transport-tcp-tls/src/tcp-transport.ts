@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type NetConnectOpts, type OnReadOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   checkServerIdentity,
@@ -71,8 +71,8 @@ export function tcpTransport(options: TcpTransportOptions): Transport {
     host: hostPort,
     networkTransport: 'tcp',
     // Plain TCP connects cheaply; a TLS handshake does not, so TLS streams share pooled connections.
-    connect({ signal } = {}) {
-      return openSocket({ host, port, endpoint, kind, connectTimeoutMs, tls: tlsSetup, signal });
+    connect({ signal, onread } = {}) {
+      return openSocket({ host, port, endpoint, kind, connectTimeoutMs, tls: tlsSetup, signal, onread });
     },
     async close() {
       // Nothing is held between connections: sockets belong to core's pool.
@@ -98,6 +98,8 @@ interface OpenOptions {
   connectTimeoutMs: number;
   tls: TlsSetup | undefined;
   signal: AbortSignal | undefined;
+  /** core's reads for a stream (ConnectOptions): plain TCP only, a TLS socket reads its records itself. */
+  onread: OnReadOpts | undefined;
 }
 
 function openSocket(o: OpenOptions): Promise<Duplex> {
@@ -126,7 +128,7 @@ function openSocket(o: OpenOptions): Promise<Duplex> {
       // A 1-byte high-water mark, as the unix transport: a socket paused by core's read pacing
       // stops reading from the kernel (docs/decisions.md). TLS sockets keep Node's default:
       // their option sets the writable side's mark too.
-      socket = netConnect({ host: o.host, port: o.port, readableHighWaterMark: 1 } as NetConnectOpts);
+      socket = netConnect({ host: o.host, port: o.port, readableHighWaterMark: 1, ...(o.onread ? { onread: o.onread } : {}) } as NetConnectOpts);
     }
 
     let tcpConnected = false;

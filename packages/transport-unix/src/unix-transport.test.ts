@@ -92,6 +92,32 @@ describe('unix transport errors', () => {
     }
   });
 
+  it("passes core's onread on to net.connect: reads come through its callback, never as 'data'", async () => {
+    const path = join(scratch, 'onread.sock');
+    const server = createServer((c) => c.end('hello over onread'));
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const got: string[] = [];
+      const socket = await unixTransport({ socketPath: path }).connect({
+        onread: {
+          buffer: Buffer.alloc(1024),
+          callback: (bytes, buf) => {
+            got.push(Buffer.from(buf.subarray(0, bytes)).toString());
+            return true;
+          },
+        },
+      });
+      let dataEvents = 0;
+      socket.on('data', () => dataEvents++);
+      await new Promise((resolve) => socket.once('end', resolve));
+      expect(got.join('')).toBe('hello over onread');
+      expect(dataEvents).toBe(0);
+      socket.destroy();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('rejects an empty socket path at construction', () => {
     expect(() => unixTransport({ socketPath: '' })).toThrow(InvalidParameterError);
   });

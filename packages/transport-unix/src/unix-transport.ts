@@ -31,7 +31,7 @@ export function unixTransport(options: UnixTransportOptions = {}): Transport {
     host: 'localhost',
     networkTransport: pipe ? 'pipe' : 'unix',
     // A unix connect costs ~0.1 ms: logs and other GET streams get connections of their own.
-    connect({ signal } = {}) {
+    connect({ signal, onread } = {}) {
       return new Promise<Duplex>((resolve, reject) => {
         if (signal?.aborted) {
           reject(connectError(signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' }), endpoint, kind));
@@ -40,7 +40,8 @@ export function unixTransport(options: UnixTransportOptions = {}): Transport {
         // A 1-byte high-water mark: while core paces a chatty stream (docs/decisions.md), the
         // socket stops reading from the kernel instead of buffering 16 KiB in small reads.
         // Node passes Duplex options through net.connect; its typings list only socket ones.
-        const socket = connect({ path: socketPath, readableHighWaterMark: 1 } as NetConnectOpts);
+        // core's onread, for a stream: each read into its shared buffer (ConnectOptions).
+        const socket = connect({ path: socketPath, readableHighWaterMark: 1, ...(onread ? { onread } : {}) } as NetConnectOpts);
         const onAbort = () => {
           socket.destroy();
           reject(connectError(Object.assign(new Error('aborted'), { name: 'AbortError' }), endpoint, kind));

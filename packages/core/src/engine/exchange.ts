@@ -5,6 +5,7 @@ import { DockerError, InvalidParameterError } from '../errors.js';
 import { MAX_ERROR_BODY_BYTES, errorFromStatus } from '../status-to-error.js';
 import type { Transport } from '../transport.js';
 import type { DockerRequest } from '../types.js';
+import { ConnectionReads } from './connection-reads.js';
 import { encodeBody, encodeQuery, mergeHeaders } from './encode.js';
 import { HeadReader, bodyFraming, type ResponseHead } from './http-head.js';
 import { ResponseBody, readCapped } from './response-body.js';
@@ -22,6 +23,8 @@ export interface Exchange {
    * destroys the socket with the call's error (TimeoutError, AbortError).
    */
   release: () => void;
+  /** The reads through net's onread, when they were offered (readAll): the body takes them on. */
+  reads: ConnectionReads | undefined;
 }
 
 export interface ExchangeTarget {
@@ -32,18 +35,21 @@ export interface ExchangeTarget {
 
 /**
  * Open a connection from the transport, send `req` with the given connection headers and
- * read the response head. Bytes that came with the head are put back on the socket. The
- * call's signal and deadline govern everything until `release()`; every error names the
- * endpoint.
+ * read the response head. With `readAll` (core reads the connection to its end: a stream,
+ * not a hijack handed to the caller), the transport is offered net's onread
+ * (connection-reads.ts). Bytes that came with the head are put back on the socket, or kept
+ * in `reads` when they came through onread. The call's signal and deadline govern
+ * everything until `release()`; every error names the endpoint.
  */
-export async function openExchange(target: ExchangeTarget, req: DockerRequest, connection: Record<string, string>): Promise<Exchange> {
+export async function openExchange(target: ExchangeTarget, req: DockerRequest, connection: Record<string, string>, readAll: boolean): Promise<Exchange> {
   const { transport, host } = target;
   const endpoint = transport.endpoint;
   const ended = callEnded(req, endpoint);
   if (ended) throw ended;
   const { head: requestHead, body } = encodeRequest(req, host, connection);
 
-  const connecting = transport.connect({ signal: req.signal }).catch((err: unknown) => {
+  const reads = readAll ? new ConnectionReads() : undefined;
+  const connecting = transport.connect({ signal: req.signal, onread: reads }).catch((err: unknown) => {
     throw req.signal?.aborted ? callEnded(req, endpoint)! : connectError(err, endpoint, transport.kind);
   });
   let socket: Duplex;
@@ -64,8 +70,8 @@ export async function openExchange(target: ExchangeTarget, req: DockerRequest, c
   try {
     socket.write(requestHead);
     if (body !== undefined) writeBody(body, socket, req.operation, endpoint);
-    const head = await readHead(socket, req.operation, endpoint);
-    return { socket, head, release };
+    const head = await readHead(socket, reads, req.operation, endpoint);
+    return { socket, head, release, reads };
   } catch (err) {
     release();
     socket.destroy();
@@ -85,6 +91,7 @@ export function responseBody(ex: Exchange, req: DockerRequest, endpoint: string)
     throw err;
   }
   return new ResponseBody(ex.socket, {
+    reads: ex.reads,
     framing,
     operation: req.operation,
     endpoint,
@@ -171,11 +178,40 @@ function writeBody(body: string | Uint8Array | Readable, socket: Duplex, operati
   socket.on('close', onClose);
 }
 
-/** Read the response head; bytes that came with it are put back on the socket. */
-function readHead(socket: Duplex, operation: string, endpoint: string): Promise<ResponseHead> {
+/**
+ * Read the response head, from the socket's events or from `reads` (when the transport
+ * passed onread on, nothing comes as events). Bytes that came with the head are put back
+ * where they came from: on the socket, or kept in `reads` with the socket paused until the
+ * body takes them.
+ */
+function readHead(socket: Duplex, reads: ConnectionReads | undefined, operation: string, endpoint: string): Promise<ResponseHead> {
   return new Promise<ResponseHead>((resolve, reject) => {
     const reader = new HeadReader(operation, endpoint);
+    let over = false;
+    /** Feeds one read to the head reader; true once the head is over (resolved or failed). */
+    const take = (chunk: Buffer, viaReads: boolean): boolean => {
+      let done: ReturnType<HeadReader['push']>;
+      try {
+        done = reader.push(chunk);
+      } catch (err) {
+        cleanup();
+        reject(err);
+        return true;
+      }
+      if (!done) return false;
+      cleanup();
+      if (viaReads) {
+        socket.pause();
+        reads!.giveBack(done.rest);
+      } else if (done.rest.length > 0) {
+        socket.unshift(done.rest);
+      }
+      resolve(done.head);
+      return true;
+    };
     const cleanup = (): void => {
+      over = true;
+      reads?.takeBy(undefined);
       socket.off('readable', onReadable);
       socket.off('error', onError);
       socket.off('end', onEnd);
@@ -196,27 +232,13 @@ function readHead(socket: Duplex, operation: string, endpoint: string): Promise<
     };
     const onReadable = (): void => {
       let chunk: Buffer | null;
-      while ((chunk = socket.read() as Buffer | null) !== null) {
-        let done: ReturnType<HeadReader['push']>;
-        try {
-          done = reader.push(chunk);
-        } catch (err) {
-          cleanup();
-          reject(err);
-          return;
-        }
-        if (done) {
-          cleanup();
-          if (done.rest.length > 0) socket.unshift(done.rest);
-          resolve(done.head);
-          return;
-        }
-      }
+      while (!over && (chunk = socket.read() as Buffer | null) !== null) if (take(chunk, false)) return;
     };
     socket.on('readable', onReadable);
     socket.on('error', onError);
     socket.on('end', onEnd);
     socket.on('close', onEnd);
+    reads?.takeBy((chunk) => void take(chunk, true));
     onReadable();
   });
 }

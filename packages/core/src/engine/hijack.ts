@@ -12,7 +12,7 @@ import { errorAnswer, openExchange, type ExchangeTarget } from './exchange.js';
  */
 export async function hijack(target: ExchangeTarget, req: DockerRequest): Promise<DockerResponse> {
   const endpoint = target.transport.endpoint;
-  const ex = await openExchange(target, req, { Connection: 'Upgrade', Upgrade: 'tcp' });
+  const ex = await openExchange(target, req, { Connection: 'Upgrade', Upgrade: 'tcp' }, false);
   const { statusCode, headers } = ex.head;
   if (statusCode !== 101 && statusCode !== 200) throw await errorAnswer(ex, req, endpoint);
   ex.release();

@@ -5,6 +5,7 @@ import { requestError } from '../connection-errors.js';
 import { readDirectly, type DirectConsumer, type DirectReadable, type DirectReader } from '../direct-read.js';
 import { TimeoutError } from '../errors.js';
 import { ChunkedDecoder } from './chunked.js';
+import type { ConnectionReads } from './connection-reads.js';
 import type { BodyFraming } from './http-head.js';
 import { ReadPacer } from './pacing.js';
 
@@ -12,6 +13,8 @@ import { ReadPacer } from './pacing.js';
 const BODY_HIGH_WATER_MARK = 64 * 1024;
 
 export interface ResponseBodyOptions {
+  /** The connection's reads through net's onread, when the transport was offered it. */
+  reads?: ConnectionReads | undefined;
   framing: BodyFraming;
   operation: string;
   endpoint: string;
@@ -24,7 +27,8 @@ export interface ResponseBodyOptions {
 }
 
 /**
- * A response body read straight off a connection of its own: delimited by Content-Length,
+ * A response body read straight off a connection of its own (its 'data' events, or its
+ * reads through net's onread: connection-reads.ts): delimited by Content-Length,
  * chunked framing (decoded in place, see chunked.ts) or the end of the connection. One
  * push per burst (what the socket delivered in one go: a kernel read, or every TLS record
  * or SSH packet decrypted from one), not per HTTP chunk or per record; bursts of chatty
@@ -35,6 +39,7 @@ export interface ResponseBodyOptions {
  */
 export class ResponseBody extends Readable implements DirectReadable {
   readonly #socket: Duplex;
+  readonly #reads: ConnectionReads | undefined;
   readonly #operation: string;
   readonly #endpoint: string;
   readonly #decoder: ChunkedDecoder | undefined;
@@ -53,9 +58,9 @@ export class ResponseBody extends Readable implements DirectReadable {
   #burstBytes = 0;
   #flushQueued = false;
   /**
-   * A plain socket's 'data' event is one kernel read: its burst is complete at once. A TLS
-   * socket or an SSH channel emits one event per record or packet of a read: their burst
-   * ends in a microtask.
+   * A plain socket's 'data' event (or onread call) is one kernel read: its burst is complete
+   * at once. A TLS socket or an SSH channel emits one event per record or packet of a read:
+   * their burst ends in a microtask.
    */
   readonly #wholeReads: boolean;
   /** The consumer reading directly, when there is one (readDirectly). */
@@ -70,6 +75,7 @@ export class ResponseBody extends Readable implements DirectReadable {
   constructor(socket: Duplex, options: ResponseBodyOptions) {
     super({ highWaterMark: BODY_HIGH_WATER_MARK });
     this.#socket = socket;
+    this.#reads = options.reads;
     this.#operation = options.operation;
     this.#endpoint = options.endpoint;
     this.#release = options.release;
@@ -94,11 +100,13 @@ export class ResponseBody extends Readable implements DirectReadable {
       }, idleMs);
       if (options.unref) this.#idle.unref();
     }
+    // Reads come as 'data' events, or through onread when the transport passed it on.
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onError);
     socket.resume();
+    this.#reads?.takeBy(this.#onData);
   }
 
   #read(chunk: Buffer): void {
@@ -193,6 +201,7 @@ export class ResponseBody extends Readable implements DirectReadable {
       this.#idle = undefined;
     }
     this.#socket.off('data', this.#onData);
+    this.#reads?.takeBy(noop);
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onEnd);
     // Keep an error listener: a late socket error must not become an uncaught exception.

@@ -10,7 +10,7 @@ import { errorAnswer, openExchange, responseBody, type ExchangeTarget } from './
  */
 export async function sendStream(target: ExchangeTarget, req: DockerRequest): Promise<DockerResponse> {
   const endpoint = target.transport.endpoint;
-  const ex = await openExchange(target, req, { Connection: 'close' });
+  const ex = await openExchange(target, req, { Connection: 'close' }, true);
   const { statusCode, headers } = ex.head;
   if (statusCode >= 300 && statusCode !== 304) throw await errorAnswer(ex, req, endpoint);
   return { statusCode, headers, stream: responseBody(ex, req, endpoint), request: req };

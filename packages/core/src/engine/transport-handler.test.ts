@@ -28,14 +28,19 @@ afterEach(async () => {
   pipeline = undefined;
 });
 
-/** Serve each connection with `onRequest(head, socket)` once a request head arrived. */
+/**
+ * Serve each connection with `onRequest(head, socket)` once a request head arrived. With
+ * `onread`, the transport passes core's onread on to net.connect, as the unix and TCP
+ * transports do; `onreadBytes` counts what came through it.
+ */
 async function serve(
   onRequest: (head: string, socket: Socket) => void,
-  options: { dedicatedStreams?: boolean } = {},
-): Promise<{ transport: Transport; connections: () => number; bytesSent: () => number }> {
+  options: { dedicatedStreams?: boolean; onread?: boolean } = {},
+): Promise<{ transport: Transport; connections: () => number; bytesSent: () => number; onreadBytes: () => number }> {
   const path = join(dir, `s${n++}.sock`);
   let connections = 0;
   let bytesSent = 0;
+  let onreadBytes = 0;
   server = createServer((socket) => {
     connections++;
     let buf = '';
@@ -60,15 +65,22 @@ async function serve(
     kind: 'unix',
     endpoint: `unix://${path}`,
     dedicatedStreams: options.dedicatedStreams,
-    connect: () =>
+    connect: ({ onread }) =>
       new Promise<Duplex>((resolve, reject) => {
-        const s = connect(path);
+        const counted = onread && {
+          buffer: onread.buffer,
+          callback: (bytes: number, buf: Uint8Array) => {
+            onreadBytes += bytes;
+            return onread.callback(bytes, buf);
+          },
+        };
+        const s = options.onread && counted ? connect({ path, onread: counted }) : connect(path);
         s.once('connect', () => resolve(s));
         s.once('error', reject);
       }),
     close: async () => undefined,
   };
-  return { transport, connections: () => connections, bytesSent: () => bytesSent };
+  return { transport, connections: () => connections, bytesSent: () => bytesSent, onreadBytes: () => onreadBytes };
 }
 
 const req = (over: Partial<DockerRequest> = {}): DockerRequest => ({
@@ -381,8 +393,13 @@ describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing th
   });
 });
 
-describe('GET streams read by hand (scripted server: framings and failures a real daemon does not send)', () => {
-  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn);
+const reads = [
+  ["'data' events (a transport that ignores onread)", false],
+  ['onread (a transport that passes it on to net.connect)', true],
+] as const;
+
+describe.each(reads)('GET streams read by hand, through %s (scripted server: framings and failures a real daemon does not send)', (_label, onread) => {
+  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { onread });
   const logs = (over: Partial<DockerRequest> = {}) => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream', ...over });
   const readAll = async (stream: NodeJS.ReadableStream): Promise<{ text: string; error: unknown }> => {
     let text = '';
@@ -396,7 +413,7 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
 
   it('every stream gets a connection of its own on any transport; short answers share the pooled keep-alive connection', async () => {
     const heads: string[] = [];
-    const s = await serve((h, socket) => {
+    const s = await serveHere((h, socket) => {
       heads.push(h);
       if (h.includes('/logs')) socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
       else socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
@@ -425,6 +442,24 @@ describe('GET streams read by hand (scripted server: framings and failures a rea
     expect(head).toMatch(/^GET \/containers\/x\/logs\?follow=1 HTTP\/1\.1\r\n/);
     expect(head).toMatch(/\r\nConnection: close(\r\n|$)/);
     await closed;
+  });
+
+  it('every byte of a stream comes through onread when the transport passes it on, none otherwise', async () => {
+    const body = Array.from({ length: 500 }, (_, i) => `line ${i}\n`);
+    const s = await serveHere((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      let i = 0;
+      const burst = () => {
+        for (let k = 0; k < 25 && i < body.length; k++, i++) socket.write(`${Buffer.byteLength(body[i]!).toString(16)}\r\n${body[i]}\r\n`);
+        if (i < body.length) setImmediate(burst);
+        else socket.write('0\r\n\r\n');
+      };
+      burst();
+    });
+    pipeline = createPipeline({ transport: s.transport });
+    expect(await readAll((await pipeline.send(logs())).stream!)).toEqual({ text: body.join(''), error: undefined });
+    // Head and body: everything the server sent.
+    expect(s.onreadBytes()).toBe(onread ? s.bytesSent() : 0);
   });
 
   it('reads a Content-Length body exactly, and a body with neither length nor chunks to the end of the connection', async () => {
@@ -541,7 +576,7 @@ describe('one AbortSignal shared by many calls (scripted server)', () => {
   });
 });
 
-describe('a streamed body read directly by demuxStream (scripted server: frame sizes and a held-back consumer on demand)', () => {
+describe.each(reads)('a streamed body read directly by demuxStream, through %s (scripted server: frame sizes and a held-back consumer on demand)', (_label, onread) => {
   const logs = () => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream' });
   const frame = (stream: 1 | 2, text: string): Buffer => {
     const payload = Buffer.from(text);
@@ -572,7 +607,7 @@ describe('a streamed body read directly by demuxStream (scripted server: frame s
 
   it('hands every frame over in order without a data event, and ends when the body ends', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`);
-    const s = await serve(chunkedFrames(lines.map((l, i) => frame(i % 3 === 0 ? 2 : 1, l))));
+    const s = await serve(chunkedFrames(lines.map((l, i) => frame(i % 3 === 0 ? 2 : 1, l))), { onread });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     const out: string[] = [];
@@ -588,7 +623,7 @@ describe('a streamed body read directly by demuxStream (scripted server: frame s
   });
 
   it('a stream already read through its events is not taken over', async () => {
-    const s = await serve(chunkedFrames([frame(1, 'a\n')]));
+    const s = await serve(chunkedFrames([frame(1, 'a\n')]), { onread });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     const seen: Buffer[] = [];
@@ -600,7 +635,7 @@ describe('a streamed body read directly by demuxStream (scripted server: frame s
 
   it('bytes sniffed and put back before the direct read come first', async () => {
     const lines = Array.from({ length: 300 }, (_, i) => `line ${i}\n`);
-    const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))));
+    const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))), { onread });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     const stream = res.stream!;
@@ -629,7 +664,7 @@ describe('a streamed body read directly by demuxStream (scripted server: frame s
         socket.write('0\r\n\r\n');
       };
       pump();
-    });
+    }, { onread });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     let got = 0;

@@ -700,7 +700,7 @@ const pumpPaths: FuzzTarget = {
 function makeDirectBody(): FuzzTarget {
   let dir: string | undefined;
   let server: Server | undefined;
-  const pipelines: { plain?: Pipeline; wrapped?: Pipeline } = {};
+  const pipelines: Partial<Record<SocketKind, Pipeline>> = {};
   /** What the server answers to the next request. */
   let wire: Buffer[] = [];
 
@@ -730,26 +730,25 @@ function makeDirectBody(): FuzzTarget {
     return path;
   };
 
-  const transport = (path: string, wrapped: boolean): Transport => ({
+  const transport = (path: string, kind: SocketKind): Transport => ({
     kind: 'unix',
     endpoint: `unix://${path}`,
-    connect: () =>
+    connect: ({ onread }) =>
       new Promise<Duplex>((resolve, reject) => {
-        const sock = connect(path);
+        const sock = kind === 'onread' && onread ? connect({ path, onread }) : connect(path);
         sock.once('error', reject);
-        sock.once('connect', () => resolve(wrapped ? wrap(sock) : sock));
+        sock.once('connect', () => resolve(kind === 'wrapped' ? wrap(sock) : sock));
       }),
     close: async () => undefined,
   });
 
   return {
-    name: 'demuxStream reading a streamed body directly off its connection writes what it writes from an iterated source, however the bytes come',
+    name: 'demuxStream reading a streamed body directly off its connection (its events or onread) writes what it writes from an iterated source, however the bytes come',
     weight: 1,
     async check(numRuns, seed) {
       if (server === undefined) {
         const path = await start();
-        pipelines.plain = createPipeline({ transport: transport(path, false) });
-        pipelines.wrapped = createPipeline({ transport: transport(path, true) });
+        for (const kind of SOCKET_KINDS) pipelines[kind] = createPipeline({ transport: transport(path, kind) });
       }
       await fc.assert(
         fc.asyncProperty(
@@ -758,9 +757,9 @@ function makeDirectBody(): FuzzTarget {
           cutsArb,
           fc.integer({ min: 1, max: 512 }),
           fc.constantFrom<0 | 1 | 2>(0, 1, 2),
+          fc.constantFrom(...SOCKET_KINDS),
           fc.boolean(),
-          fc.boolean(),
-          async (pieces, chunkCuts, wireCuts, hwm, delay, wrapped, sniff) => {
+          async (pieces, chunkCuts, wireCuts, hwm, delay, kind, sniff) => {
             const body = Buffer.concat(pieces);
             const chunks = split(body, chunkCuts).filter((c) => c.length > 0);
             const encoded = Buffer.concat([
@@ -769,7 +768,7 @@ function makeDirectBody(): FuzzTarget {
               Buffer.from('0\r\n\r\n'),
             ]);
             wire = split(encoded, wireCuts).filter((c) => c.length > 0);
-            const pipeline = wrapped ? pipelines.wrapped! : pipelines.plain!;
+            const pipeline = pipelines[kind]!;
             const res = await pipeline.send({ operation: 'ContainerLogs', method: 'GET', path: '/containers/x/logs', route: '/containers/{id}/logs', response: 'stream', idempotent: true, longRunning: true });
             const stream = res.stream!;
             if (sniff) {
@@ -789,13 +788,19 @@ function makeDirectBody(): FuzzTarget {
       );
     },
     async cleanup() {
-      await pipelines.plain?.close();
-      await pipelines.wrapped?.close();
+      for (const kind of SOCKET_KINDS) await pipelines[kind]?.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     },
   };
 }
+
+/**
+ * How the body's connection delivers its reads: a net.Socket's 'data' events, a Duplex of
+ * the transport's own around one (wrap), or a net.Socket given core's onread.
+ */
+const SOCKET_KINDS = ['plain', 'wrapped', 'onread'] as const;
+type SocketKind = (typeof SOCKET_KINDS)[number];
 
 /** A Duplex of the transport's own around a socket (as an SSH channel is): one push per read, not a net.Socket. */
 function wrap(sock: Socket): Duplex {

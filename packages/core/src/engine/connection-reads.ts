@@ -1,0 +1,47 @@
+import type { OnReadOpts } from 'node:net';
+
+/**
+ * One buffer for the reads of every connection: a read is copied out before its callback
+ * returns, and callbacks never overlap (they all run on the one JS thread).
+ */
+const SHARED = Buffer.allocUnsafe(64 * 1024);
+
+/** Takes one read of the connection, a Buffer of its own. */
+export type ReadTaker = (chunk: Buffer) => void;
+
+/**
+ * The `onread` that core offers a transport for a connection it reads by hand (a stream,
+ * see ConnectOptions in transport.ts). A plain socket given it reads into one shared
+ * buffer and calls `callback`, instead of allocating 64 KiB, pushing the bytes through its
+ * Readable state and emitting 'data': that machinery is most of what a followed log line
+ * costs (docs/decisions.md). Each read is copied out and handed to whoever reads the
+ * connection now: the head reader, then the response body (`takeBy`). The socket's end,
+ * errors and close still come as its events, and its pause()/resume() still stop and
+ * start the reads. A transport that ignores `onread` delivers 'data' events instead, and
+ * nothing ever reaches this.
+ */
+export class ConnectionReads implements OnReadOpts {
+  readonly buffer: Uint8Array = SHARED;
+  #taker: ReadTaker | undefined;
+  /** Reads that came while nobody took them (before the head reader, between head and body). */
+  readonly #kept: Buffer[] = [];
+
+  readonly callback = (bytes: number, buffer: Uint8Array): boolean => {
+    const chunk = Buffer.from(buffer.subarray(0, bytes));
+    if (this.#taker !== undefined) this.#taker(chunk);
+    else this.#kept.push(chunk);
+    return true;
+  };
+
+  /** Reads go to `taker` from now on (undefined: they are kept), reads kept so far first. */
+  takeBy(taker: ReadTaker | undefined): void {
+    this.#taker = taker;
+    // The taker may hand over to the next one while it is fed (the head ends in a read).
+    while (taker !== undefined && this.#taker === taker && this.#kept.length > 0) taker(this.#kept.shift()!);
+  }
+
+  /** Bytes a taker read but leaves to the next (what came after the response head): they go first. */
+  giveBack(chunk: Buffer): void {
+    if (chunk.length > 0) this.#kept.unshift(chunk);
+  }
+}
