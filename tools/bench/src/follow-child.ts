@@ -9,7 +9,7 @@ import { modemDemux } from './demux.ts';
 import { forceGc } from './measure.ts';
 
 export interface FollowChildArgs {
-  /** 'bare': not a client, the floor: one socket per stream that sends the GET and counts bytes. */
+  /** 'bare': not a client, the floor: one socket per stream that sends the GET and counts reads. */
   client: 'dockline' | 'dockerode' | 'bare';
   socketPath: string;
   ids: string[];
@@ -75,16 +75,24 @@ async function main(args: FollowChildArgs): Promise<FollowChildResult> {
     close = () => dl.close();
   } else if (args.client === 'bare') {
     const sockets: ReturnType<typeof connect>[] = [];
+    // Every socket reads into one buffer (net's onread, as dockline's unix transport does).
+    const buffer = Buffer.allocUnsafe(64 * 1024);
     open = () =>
       args.ids.map(
         (id, i) =>
           new Promise<void>((resolve) => {
-            const s = connect(args.socketPath, () =>
+            // Counts reads, not lines: nothing is parsed (checkers[i].lines only says the stream carried data).
+            const onread = {
+              buffer,
+              callback: () => {
+                checkers[i]!.lines++;
+                return true;
+              },
+            };
+            const s = connect({ path: args.socketPath, onread }, () =>
               s.write(`GET /${RAW_API_VERSION}/containers/${id}/logs?follow=1&stdout=1&stderr=1&tail=0 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
             );
             sockets.push(s);
-            // Counts reads, not lines: nothing is parsed (checkers[i].lines only says the stream carried data).
-            s.on('data', () => void checkers[i]!.lines++);
             s.on('close', () => resolve());
             s.on('error', () => undefined);
           }),

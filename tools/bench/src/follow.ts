@@ -151,7 +151,7 @@ export const followWorkload: Workload = {
         `baseline; both divided by N. Each container numbers its lines, so a lost line shows as a gap. dockline is ` +
         `logs({ follow: true, tail: 0 }, { rawTerminal: false }) with the default middleware; dockerode is container.logs() ` +
         `and modem.demuxStream(). "bare sockets" is not a client but the floor of one: a unix socket per stream that sends ` +
-        `the GET and counts reads, parsing nothing (its "lines" column counts reads). ` +
+        `the GET and counts reads (into one shared buffer: net's onread, as dockline reads), parsing nothing (its "lines" column counts reads). ` +
         `The follow time is DOCKLINE_BENCH_FOLLOW_SECONDS (default 20 s, 5 s with --quick).`,
       tables,
       checks,
