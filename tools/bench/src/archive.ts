@@ -67,16 +67,23 @@ function barePut(socketPath: string, id: string, tar: Buffer): Promise<void> {
   });
 }
 
-/** The floor of a get: the answer's bytes counted to its end (head and chunk framing included). */
+/**
+ * The floor of a get: the answer's bytes counted to its end (head and chunk framing
+ * included), read into one reused buffer (net's onread, as dockline reads streams).
+ */
 function bareGet(socketPath: string, id: string, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = netConnect(socketPath, () =>
+    let bytes = 0;
+    const onread = {
+      buffer: Buffer.allocUnsafe(64 * 1024),
+      callback: (n: number) => {
+        bytes += n;
+        return true;
+      },
+    };
+    const s = netConnect({ path: socketPath, onread }, () =>
       s.write(`GET /${RAW_API_VERSION}/containers/${id}/archive?path=${encodeURIComponent(file)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
     );
-    let bytes = 0;
-    s.on('data', (c: Buffer) => {
-      bytes += c.length;
-    });
     s.on('error', reject);
     s.on('end', () => resolve(bytes));
   });
