@@ -2,6 +2,7 @@
 import { createServer, Socket, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortError, ConnectionError, type DockerError, InvalidParameterError } from '@dockline/core';
+import { readThroughOnread } from '@dockline/tool-testkit';
 import { INSECURE_WARNING_CODE, tcpTransport } from './tcp-transport.js';
 import { tlsConnectError, tlsHint, type TlsErrorContext } from './tls-errors.js';
 import { deadPort, startHangUpServer, startSilentServer, type TestServer } from '../test/servers.js';
@@ -213,23 +214,8 @@ describe('connect() against local test servers', () => {
     const server = createServer((c) => c.end('hello over onread'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const got: string[] = [];
       const { port } = server.address() as AddressInfo;
-      const socket = await tcpTransport({ host: '127.0.0.1', port }).connect({
-        onread: {
-          buffer: Buffer.alloc(1024),
-          callback: (bytes, buf) => {
-            got.push(Buffer.from(buf.subarray(0, bytes)).toString());
-            return true;
-          },
-        },
-      });
-      let dataEvents = 0;
-      socket.on('data', () => dataEvents++);
-      await new Promise((resolve) => socket.once('end', resolve));
-      expect(got.join('')).toBe('hello over onread');
-      expect(dataEvents).toBe(0);
-      socket.destroy();
+      expect(await readThroughOnread(tcpTransport({ host: '127.0.0.1', port }))).toEqual({ text: 'hello over onread', dataEvents: 0 });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

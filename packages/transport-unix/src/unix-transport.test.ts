@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectionError, connectError, createPipeline, InvalidParameterError } from '@dockline/core';
+import { readThroughOnread } from '@dockline/tool-testkit';
 import { DEFAULT_SOCKET_PATH, unixTransport } from './index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dockline-unix-'));
@@ -97,22 +98,7 @@ describe('unix transport errors', () => {
     const server = createServer((c) => c.end('hello over onread'));
     await new Promise<void>((resolve) => server.listen(path, resolve));
     try {
-      const got: string[] = [];
-      const socket = await unixTransport({ socketPath: path }).connect({
-        onread: {
-          buffer: Buffer.alloc(1024),
-          callback: (bytes, buf) => {
-            got.push(Buffer.from(buf.subarray(0, bytes)).toString());
-            return true;
-          },
-        },
-      });
-      let dataEvents = 0;
-      socket.on('data', () => dataEvents++);
-      await new Promise((resolve) => socket.once('end', resolve));
-      expect(got.join('')).toBe('hello over onread');
-      expect(dataEvents).toBe(0);
-      socket.destroy();
+      expect(await readThroughOnread(unixTransport({ socketPath: path }))).toEqual({ text: 'hello over onread', dataEvents: 0 });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

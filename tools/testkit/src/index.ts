@@ -25,3 +25,4 @@ export {
 } from './fault-proxy.js';
 export { httpFault, DEFAULT_GARBAGE, type Cut, type HttpFaultAction, type HttpFaultSpec } from './http-faults.js';
 export { Collector } from './collector.js';
+export { readThroughOnread } from './transport-reads.js';
