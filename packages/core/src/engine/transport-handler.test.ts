@@ -83,6 +83,24 @@ async function serve(
   return { transport, connections: () => connections, bytesSent: () => bytesSent, onreadBytes: () => onreadBytes };
 }
 
+/**
+ * Answers 200 with `pieces` as HTTP chunks, one write each and `perTurn` per turn of the
+ * server's loop, as the daemon flushes log lines; then the last chunk.
+ */
+function answerChunked(socket: Socket, pieces: readonly (string | Buffer)[], perTurn: number): void {
+  socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+  let i = 0;
+  const burst = (): void => {
+    for (let k = 0; k < perTurn && i < pieces.length; k++, i++) {
+      const piece = typeof pieces[i] === 'string' ? Buffer.from(pieces[i]!) : (pieces[i] as Buffer);
+      socket.write(Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
+    }
+    if (i < pieces.length) setImmediate(burst);
+    else socket.write('0\r\n\r\n');
+  };
+  burst();
+}
+
 const req = (over: Partial<DockerRequest> = {}): DockerRequest => ({
   operation: 'ContainerInspect',
   method: 'GET',
@@ -349,17 +367,7 @@ describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing th
   const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { dedicatedStreams });
   it('hands the consumer one chunk per socket read, not one per HTTP chunk, with every byte in order', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `line ${i}\n`);
-    const s = await serveHere((_h, socket) => {
-      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-      let i = 0;
-      // Bursts of small HTTP chunks, as the daemon writes log lines: one write each.
-      const burst = () => {
-        for (let k = 0; k < 100 && i < lines.length; k++, i++) socket.write(`${Buffer.byteLength(lines[i]!).toString(16)}\r\n${lines[i]}\r\n`);
-        if (i < lines.length) setImmediate(burst);
-        else socket.write('0\r\n\r\n');
-      };
-      burst();
-    });
+    const s = await serveHere((_h, socket) => answerChunked(socket, lines, 100));
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(req({ operation: 'ContainerLogs', response: 'stream', method }));
     const chunks: Buffer[] = [];
@@ -446,16 +454,7 @@ describe.each(reads)('GET streams read by hand, through %s (scripted server: fra
 
   it('every byte of a stream comes through onread when the transport passes it on, none otherwise', async () => {
     const body = Array.from({ length: 500 }, (_, i) => `line ${i}\n`);
-    const s = await serveHere((_h, socket) => {
-      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-      let i = 0;
-      const burst = () => {
-        for (let k = 0; k < 25 && i < body.length; k++, i++) socket.write(`${Buffer.byteLength(body[i]!).toString(16)}\r\n${body[i]}\r\n`);
-        if (i < body.length) setImmediate(burst);
-        else socket.write('0\r\n\r\n');
-      };
-      burst();
-    });
+    const s = await serveHere((_h, socket) => answerChunked(socket, body, 25));
     pipeline = createPipeline({ transport: s.transport });
     expect(await readAll((await pipeline.send(logs())).stream!)).toEqual({ text: body.join(''), error: undefined });
     // Head and body: everything the server sent.
@@ -586,16 +585,7 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
     return Buffer.concat([head, payload]);
   };
   /** Answers with `frames` as HTTP chunks, a burst of 50 per turn of the server's loop. */
-  const chunkedFrames = (frames: Buffer[]) => (_h: string, socket: Socket) => {
-    socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-    let i = 0;
-    const burst = () => {
-      for (let k = 0; k < 50 && i < frames.length; k++, i++) socket.write(Buffer.concat([Buffer.from(`${frames[i]!.length.toString(16)}\r\n`), frames[i]!, Buffer.from('\r\n')]));
-      if (i < frames.length) setImmediate(burst);
-      else socket.write('0\r\n\r\n');
-    };
-    burst();
-  };
+  const chunkedFrames = (frames: Buffer[]) => (_h: string, socket: Socket) => answerChunked(socket, frames, 50);
   const sink = (parts: string[], onWrite?: () => void) =>
     new Writable({
       write(chunk: Buffer, _enc, cb) {
