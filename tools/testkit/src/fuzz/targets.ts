@@ -693,9 +693,10 @@ const pumpPaths: FuzzTarget = {
 // ---------------------------------------------------------------------------------------
 // A streamed response body read by demuxStream straight off its connection (core's
 // direct-read.ts: no 'data' events), over a real unix socket: the bytes come however the
-// server's writes were cut, as HTTP chunks of any size, read whole (a plain socket) or in
-// pieces (a transport handing a Duplex of its own, as SSH does), sniffed first or not. It
-// must write what demuxStream writes from an iterated source of the same payload.
+// server's writes were cut, as HTTP chunks of any size, read whole (a plain socket, through
+// its 'data' events or through net's onread) or in pieces (a transport handing a Duplex of
+// its own, as SSH does), sniffed first or not. It must write what demuxStream writes from an
+// iterated source of the same payload.
 
 function makeDirectBody(): FuzzTarget {
   let dir: string | undefined;
