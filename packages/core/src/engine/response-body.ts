@@ -59,8 +59,10 @@ export class ResponseBody extends Readable implements DirectReadable {
   #flushQueued = false;
   /**
    * A plain socket's 'data' event (or onread call) is one kernel read: its burst is complete
-   * at once. A TLS socket or an SSH channel emits one event per record or packet of a read:
-   * their burst ends in a microtask.
+   * at once. A TLS socket or an SSH channel emits one event per record or packet of a read,
+   * and Node runs microtasks after each TLS record: their burst ends when the event loop
+   * turns (setImmediate). So pacing and a consumer's stop act between reads: a TLS socket
+   * hands on every record of a read, even after pause().
    */
   readonly #wholeReads: boolean;
   /** The consumer reading directly, when there is one (readDirectly). */
@@ -145,7 +147,7 @@ export class ResponseBody extends Readable implements DirectReadable {
     }
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      setImmediate(this.#flush);
     }
   }
 
@@ -185,6 +187,9 @@ export class ResponseBody extends Readable implements DirectReadable {
   }
 
   #closedEarly(): void {
+    if (this.#ended || this.destroyed) return;
+    // The end can come before the loop turns: what came before it goes first.
+    if (this.#flushQueued) this.#flushBurst();
     if (this.#ended || this.destroyed) return;
     if (this.#toEof) {
       this.#finish();

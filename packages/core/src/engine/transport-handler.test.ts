@@ -2,10 +2,11 @@
 // 10 MiB error body, malformed JSON, a reset mid-body or a 200 answer to an upgrade.
 import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, type OnReadOpts, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable, type Duplex } from 'node:stream';
+import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
+import { Duplex, Readable, Writable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { demuxStream } from '../codecs/stdcopy.js';
 import { Deadline } from '../deadline.js';
@@ -29,19 +30,31 @@ afterEach(async () => {
 });
 
 /**
- * Serve each connection with `onRequest(head, socket)` once a request head arrived. With
- * `onread`, the transport passes core's onread on to net.connect, as the unix and TCP
- * transports do; `onreadBytes` counts what came through it.
+ * How the transport reads a stream: 'events' ignores core's onread ('data' events);
+ * 'onread' passes it on to net.connect, as the unix and TCP transports do (one call per
+ * kernel read); 'tls' speaks TLS and passes it on to tls.connect, as the TLS transport
+ * does (one call per TLS record, even after pause(): Node hands on all it decrypted).
+ */
+type ReadMode = 'events' | 'onread' | 'tls';
+
+/** TLS with a pre-shared key: real TLS records over the test's unix socket, no certificates to make. */
+const PSK = Buffer.from('dockline test key, not a secret');
+const PSK_TLS = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } as const;
+
+/**
+ * Serve each connection with `onRequest(head, socket)` once a request head arrived, read
+ * the way `reads` says; `onreadBytes` counts what came through core's onread.
  */
 async function serve(
   onRequest: (head: string, socket: Socket) => void,
-  options: { dedicatedStreams?: boolean; onread?: boolean } = {},
+  options: { dedicatedStreams?: boolean; reads?: ReadMode } = {},
 ): Promise<{ transport: Transport; connections: () => number; bytesSent: () => number; onreadBytes: () => number }> {
   const path = join(dir, `s${n++}.sock`);
   let connections = 0;
   let bytesSent = 0;
   let onreadBytes = 0;
-  server = createServer((socket) => {
+  const listen = options.reads === 'tls' ? (fn: (s: Socket) => void) => createTlsServer({ ...PSK_TLS, pskCallback: () => PSK }, fn) : createServer;
+  server = listen((socket) => {
     connections++;
     let buf = '';
     const origWrite = socket.write.bind(socket);
@@ -74,7 +87,14 @@ async function serve(
             return onread.callback(bytes, buf);
           },
         };
-        const s = options.onread && counted ? connect({ path, onread: counted }) : connect(path);
+        const mode = options.reads ?? 'events';
+        if (mode === 'tls') {
+          const t = tlsConnect({ path, ...PSK_TLS, pskCallback: () => ({ psk: PSK, identity: 'test' }), checkServerIdentity: () => undefined, ...(counted ? { onread: counted } : {}) } as ConnectionOptions);
+          t.once('secureConnect', () => resolve(t));
+          t.once('error', reject);
+          return;
+        }
+        const s = mode === 'onread' && counted ? connect({ path, onread: counted }) : connect(path);
         s.once('connect', () => resolve(s));
         s.once('error', reject);
       }),
@@ -401,13 +421,14 @@ describe.each(paths)('streamed bodies, %s (scripted server: a daemon flushing th
   });
 });
 
-const reads = [
-  ["'data' events (a transport that ignores onread)", false],
-  ['onread (a transport that passes it on to net.connect)', true],
-] as const;
+const reads: readonly (readonly [string, ReadMode])[] = [
+  ["'data' events (a transport that ignores onread)", 'events'],
+  ['onread (a transport that passes it on to net.connect)', 'onread'],
+  ['TLS, onread called per record (a transport that passes it on to tls.connect)', 'tls'],
+];
 
-describe.each(reads)('GET streams read by hand, through %s (scripted server: framings and failures a real daemon does not send)', (_label, onread) => {
-  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { onread });
+describe.each(reads)('GET streams read by hand, through %s (scripted server: framings and failures a real daemon does not send)', (_label, mode) => {
+  const serveHere = (fn: (head: string, socket: Socket) => void) => serve(fn, { reads: mode });
   const logs = (over: Partial<DockerRequest> = {}) => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream', ...over });
   const readAll = async (stream: NodeJS.ReadableStream): Promise<{ text: string; error: unknown }> => {
     let text = '';
@@ -458,7 +479,7 @@ describe.each(reads)('GET streams read by hand, through %s (scripted server: fra
     pipeline = createPipeline({ transport: s.transport });
     expect(await readAll((await pipeline.send(logs())).stream!)).toEqual({ text: body.join(''), error: undefined });
     // Head and body: everything the server sent.
-    expect(s.onreadBytes()).toBe(onread ? s.bytesSent() : 0);
+    expect(s.onreadBytes()).toBe(mode === 'events' ? 0 : s.bytesSent());
   });
 
   it('reads a Content-Length body exactly, and a body with neither length nor chunks to the end of the connection', async () => {
@@ -533,6 +554,53 @@ describe('own-connection heads that cannot be framed (scripted server)', () => {
   });
 });
 
+describe('an end that comes with the last records of a read (scripted transport: a TLS close_notify in the same read is not reproducible)', () => {
+  /**
+   * A transport whose connection answers `records`, each one onread call with microtasks run
+   * between them as a TLS socket does, and ends right after the last one, before the event
+   * loop turns (the peer's close_notify came in the same read).
+   */
+  const endingWith = (records: string[]): Transport => ({
+    kind: 'unix',
+    endpoint: 'unix:///scripted',
+    connect: async ({ onread } = {}) => {
+      const d = new Duplex({
+        read() {},
+        write(_chunk, _enc, cb) {
+          cb();
+          setTimeout(() => feed(0), 5);
+        },
+      });
+      // Core's onread reads into a Buffer of its own.
+      const buffer = onread!.buffer as Buffer;
+      const feed = (i: number): void => {
+        if (i === records.length) return void d.push(null);
+        onread!.callback(buffer.write(records[i]!, 'latin1'), buffer);
+        queueMicrotask(() => feed(i + 1));
+      };
+      return d;
+    },
+    close: async () => undefined,
+  });
+
+  it.each([
+    ['to the end of the connection', 'HTTP/1.1 200 OK\r\n\r\n', ['until ', 'the ', 'end']],
+    ['cut short of its Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', ['until ', 'the ', 'end']],
+  ])('a body read %s has every byte before the end', async (_label, head, body) => {
+    pipeline = createPipeline({ transport: endingWith([head, ...body]) });
+    const res = await pipeline.send(req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream' }));
+    let text = '';
+    const error = await new Promise<unknown>((resolve) => {
+      res.stream!.on('data', (c: Buffer) => (text += c.toString()));
+      res.stream!.once('end', () => resolve(undefined));
+      res.stream!.once('error', resolve);
+    });
+    expect(text).toBe(body.join(''));
+    if (head.includes('Content-Length')) expect(error).toBeInstanceOf(ConnectionError);
+    else expect(error).toBeUndefined();
+  });
+});
+
 describe('one AbortSignal shared by many calls (scripted server)', () => {
   it('1,000 calls on one signal (short answers and streams) add one listener, print no warning, and leave none once settled', async () => {
     const s = await serve((h, socket) => {
@@ -575,7 +643,7 @@ describe('one AbortSignal shared by many calls (scripted server)', () => {
   });
 });
 
-describe.each(reads)('a streamed body read directly by demuxStream, through %s (scripted server: frame sizes and a held-back consumer on demand)', (_label, onread) => {
+describe.each(reads)('a streamed body read directly by demuxStream, through %s (scripted server: frame sizes and a held-back consumer on demand)', (_label, mode) => {
   const logs = () => req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream' });
   const frame = (stream: 1 | 2, text: string): Buffer => {
     const payload = Buffer.from(text);
@@ -597,7 +665,7 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
 
   it('hands every frame over in order without a data event, and ends when the body ends', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`);
-    const s = await serve(chunkedFrames(lines.map((l, i) => frame(i % 3 === 0 ? 2 : 1, l))), { onread });
+    const s = await serve(chunkedFrames(lines.map((l, i) => frame(i % 3 === 0 ? 2 : 1, l))), { reads: mode });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     const out: string[] = [];
@@ -613,7 +681,7 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
   });
 
   it('a stream already read through its events is not taken over', async () => {
-    const s = await serve(chunkedFrames([frame(1, 'a\n')]), { onread });
+    const s = await serve(chunkedFrames([frame(1, 'a\n')]), { reads: mode });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     const seen: Buffer[] = [];
@@ -625,7 +693,7 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
 
   it('bytes sniffed and put back before the direct read come first', async () => {
     const lines = Array.from({ length: 300 }, (_, i) => `line ${i}\n`);
-    const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))), { onread });
+    const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))), { reads: mode });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     const stream = res.stream!;
@@ -637,6 +705,64 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
     const out: string[] = [];
     await demuxStream(stream, { stdout: sink(out), stderr: null });
     expect(out.join('')).toBe(lines.join(''));
+  });
+
+  it('a consumer that says stop is handed nothing more until it resumes, not even the rest of a read', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`);
+    const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))), { reads: mode });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs());
+    const ended = new Promise((r) => res.stream!.once('end', r));
+    const got: Buffer[] = [];
+    let stops = 0;
+    let stopped = false;
+    let handedWhileStopped = 0;
+    // Says stop on its first three chunks, each time resuming 10 ms later, then takes the rest.
+    const reader = readDirect(res.stream!, (chunk) => {
+      if (stopped) handedWhileStopped++;
+      got.push(chunk);
+      if (stops === 3) return true;
+      stops++;
+      stopped = true;
+      setTimeout(() => {
+        stopped = false;
+        reader.resume();
+      }, 10);
+      return false;
+    })!;
+    await ended;
+    expect(stops).toBe(3);
+    expect(handedWhileStopped).toBe(0);
+    // Whole and in order: demultiplexed, the frames give back every line.
+    const out: string[] = [];
+    await demuxStream(Readable.from([Buffer.concat(got)]), { stdout: sink(out), stderr: null });
+    expect(out.join('')).toBe(lines.join(''));
+  });
+
+  it('a connection that ends while the consumer said stop still hands over every byte, then ends', async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`);
+    const framed = lines.map((l) => frame(1, l));
+    const s = await serve((_h, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      // Once the body is read directly: all of it in one go, the end right after. A TLS
+      // socket then hands on every record and its end at once, whatever pause() says.
+      setTimeout(() => {
+        socket.end(Buffer.concat([...framed.flatMap((f) => [Buffer.from(`${f.length.toString(16)}\r\n`), f, Buffer.from('\r\n')]), Buffer.from('0\r\n\r\n')]));
+      }, 20);
+    }, { reads: mode });
+    pipeline = createPipeline({ transport: s.transport });
+    const res = await pipeline.send(logs());
+    const got: Buffer[] = [];
+    let first = true;
+    const reader = readDirect(res.stream!, (chunk) => {
+      got.push(chunk);
+      if (!first) return true;
+      first = false;
+      setTimeout(() => reader.resume(), 100);
+      return false;
+    })!;
+    await new Promise((resolve, reject) => res.stream!.once('end', resolve).once('error', reject));
+    expect(Buffer.concat(got)).toEqual(Buffer.concat(framed));
   });
 
   it('a consumer that stops taking frames pauses the connection, and the rest comes once it drains', async () => {
@@ -654,7 +780,7 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
         socket.write('0\r\n\r\n');
       };
       pump();
-    }, { onread });
+    }, { reads: mode });
     pipeline = createPipeline({ transport: s.transport });
     const res = await pipeline.send(logs());
     let got = 0;

@@ -2,7 +2,8 @@ import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { AbortError, ConnectionError, DockerError } from '../errors.js';
 import { createPipeline, type Pipeline } from '../pipeline.js';
 import type { Transport } from '../transport.js';
-import { StdcopyDemuxer } from '../codecs/stdcopy.js';
+import { Writable } from 'node:stream';
+import { demuxStream, StdcopyDemuxer } from '../codecs/stdcopy.js';
 import { call, catRoundTrip, createContainer, readAll, removeContainer } from './raw.js';
 
 export interface TransportConformanceOptions {
@@ -98,6 +99,29 @@ export function transportConformanceSuite(options: TransportConformanceOptions):
       const lines = Buffer.concat(out).toString().trim().split('\n');
       expect(lines.length).toBe(5000);
       expect(lines[4999]).toBe('line-4999');
+    });
+
+    it('streams every line in order to a consumer that holds back (the connection pauses and resumes)', async () => {
+      const id = await createContainer(pipeline, image, ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done']);
+      containers.push(id);
+      await call(pipeline, 'ContainerStart', 'POST', `/containers/${id}/start`, 'empty');
+      await call(pipeline, 'ContainerWait', 'POST', `/containers/${id}/wait`, 'json');
+      const res = await call(pipeline, 'ContainerLogs', 'GET', `/containers/${id}/logs`, 'stream', { query: { stdout: true } });
+      const out: Buffer[] = [];
+      let writes = 0;
+      // A small buffer, and every 50th write finishes a turn later: the read stops and goes on many times.
+      const slow = new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _enc, cb) {
+          out.push(chunk);
+          if (++writes % 50 === 0) setImmediate(cb);
+          else cb();
+        },
+      });
+      await demuxStream(res.stream!, { stdout: slow, stderr: null });
+      const lines = Buffer.concat(out).toString().trim().split('\n');
+      expect(lines.length).toBe(20000);
+      expect(lines.every((l, i) => l === `line-${i}`)).toBe(true);
     });
 
     it('hijacks a connection: stdin through cat comes back byte-exact after half-close', async () => {
