@@ -7,13 +7,13 @@ export interface ConnectOptions {
   /** Abandon the connect when it aborts (honour it if you can). */
   signal?: AbortSignal | undefined;
   /**
-   * net.connect's own `onread`, offered for a connection core reads to its end itself (a
-   * stream: logs, stats, events...). A transport whose connection is a plain `net.Socket`
-   * (unix socket, named pipe, plain TCP) passes it on to `net.connect`: each read then
-   * reaches core through one shared buffer, not as a Buffer allocated and pushed through
-   * the socket's Readable side, which is most of what a followed log line costs
-   * (docs/decisions.md). Any other transport ignores it: core reads the stream's 'data'
-   * events then. Never set for hijacks or pooled connections, which are read through their
+   * Node's socket option `onread`, offered for a connection core reads to its end itself
+   * (a stream: logs, stats, events...). A transport whose connection is a Node socket (unix
+   * socket, named pipe, plain TCP, TLS) passes it on to `net.connect` or `tls.connect`:
+   * each read (each record, over TLS) then reaches core through one shared buffer, not as
+   * a Buffer allocated and pushed through the socket's Readable side, which is most of what
+   * a followed log line costs (docs/decisions.md). Any other transport ignores it: core
+   * reads the stream's 'data' events then. Never set for hijacks or pooled connections, which are read through their
    * events.
    */
   onread?: OnReadOpts | undefined;
@@ -44,7 +44,7 @@ export interface Transport {
   /**
    * Open a fresh connection. Reject with a `ConnectionError` (or any error: core wraps
    * it) when the daemon cannot be reached. Honour `signal` if you can; pass `onread` on to
-   * `net.connect` when the connection is a plain socket (see ConnectOptions).
+   * `net.connect` or `tls.connect` when the connection is a Node socket (see ConnectOptions).
    */
   connect(options: ConnectOptions): Promise<Duplex>;
   /** Release whatever the transport holds (an SSH session, for instance). Idempotent. */

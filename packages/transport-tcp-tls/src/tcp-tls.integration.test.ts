@@ -20,7 +20,7 @@ import {
   type Transport,
 } from '@dockline/core';
 import { transportConformanceSuite } from '@dockline/core/testing';
-import { describeWithEngine } from '@dockline/tool-testkit';
+import { describeWithEngine, readThroughOnread } from '@dockline/tool-testkit';
 import { tcpTransport, tlsFromCertPath, type TlsOptions } from './index.js';
 import { makeLeaf, type Pair } from '../test/pki.js';
 import { deadPort, startTlsServer, startUnixForwarder, type TestServer } from '../test/servers.js';
@@ -99,6 +99,15 @@ describeWithEngine('transport-tcp-tls against the real daemon', (engine) => {
       const res = await call(pipeline, 'SystemPing', 'GET', '/_ping', 'empty');
       expect(res.statusCode).toBe(200);
       expect(res.headers['api-version']).toBe(engine.apiVersion);
+    });
+
+    it("passes core's onread on to the TLS socket: the daemon's answer comes through its callback, never as 'data'", async () => {
+      const { text, dataEvents } = await readThroughOnread(
+        tcpTransport({ host, port, tls: mtls() }),
+        `GET /_ping HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nOK$/);
+      expect(dataEvents).toBe(0);
     });
 
     it('creates, lists, starts, execs with stdin and removes a container', async () => {

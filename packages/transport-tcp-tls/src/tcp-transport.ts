@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import {
   checkServerIdentity,
   connect as tlsConnect,
+  type ConnectionOptions,
   createSecureContext,
   type PeerCertificate,
   type SecureContext,
@@ -98,7 +99,7 @@ interface OpenOptions {
   connectTimeoutMs: number;
   tls: TlsSetup | undefined;
   signal: AbortSignal | undefined;
-  /** core's reads for a stream (ConnectOptions): plain TCP only, a TLS socket reads its records itself. */
+  /** core's reads for a stream (ConnectOptions): a TLS socket hands it each decrypted record. */
   onread: OnReadOpts | undefined;
 }
 
@@ -123,7 +124,9 @@ function openSocket(o: OpenOptions): Promise<Duplex> {
         ...(tls.sni !== undefined ? { servername: tls.sni } : {}),
         // Node's own check, against the servername option even when it is an IP (then not sent as SNI).
         checkServerIdentity: (_hostname: string, cert: PeerCertificate) => checkServerIdentity(identity, cert),
-      });
+        // tls.connect hands net.Socket's own options on, onread among them (not in its typings).
+        ...(o.onread ? { onread: o.onread } : {}),
+      } as ConnectionOptions);
     } else {
       // A 1-byte high-water mark, as the unix transport: a socket paused by core's read pacing
       // stops reading from the kernel (docs/decisions.md). TLS sockets keep Node's default:

@@ -11,13 +11,14 @@ export type ReadTaker = (chunk: Buffer) => void;
 
 /**
  * The `onread` that core offers a transport for a connection it reads by hand (a stream,
- * see ConnectOptions in transport.ts). A plain socket given it reads into one shared
- * buffer and calls `callback`, instead of allocating 64 KiB, pushing the bytes through its
- * Readable state and emitting 'data': that machinery is most of what a followed log line
- * costs (docs/decisions.md). Each read is copied out and handed to whoever reads the
- * connection now: the head reader, then the response body (`takeBy`). The socket's end,
- * errors and close still come as its events, and its pause()/resume() still stop and
- * start the reads. A transport that ignores `onread` delivers 'data' events instead, and
+ * see ConnectOptions in transport.ts). A Node socket given it reads into one shared
+ * buffer and calls `callback` (a TLS socket once per record), instead of allocating a
+ * Buffer, pushing the bytes through its Readable state and emitting 'data': that machinery
+ * is most of what a followed log line costs (docs/decisions.md). Each read is copied out
+ * and handed to whoever reads the connection now: the head reader, then the response body
+ * (`takeBy`). The socket's end, errors and close still come as its events, and its
+ * pause()/resume() still stop and start the reads (a TLS socket still hands on the rest
+ * of a read's records). A transport that ignores `onread` delivers 'data' events instead, and
  * nothing ever reaches this.
  */
 export class ConnectionReads implements OnReadOpts {
