@@ -37,6 +37,7 @@ import {
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { contextStoreId, listContexts, loadContext, parseDockerHost, readCurrentContext } from '@dockline/api';
+import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
 
 export interface FuzzTarget {
   name: string;
@@ -701,14 +702,16 @@ const pumpPaths: FuzzTarget = {
 function makeDirectBody(): FuzzTarget {
   let dir: string | undefined;
   let server: Server | undefined;
+  let tlsServer: Server | undefined;
   const pipelines: Partial<Record<SocketKind, Pipeline>> = {};
   /** What the server answers to the next request. */
   let wire: Buffer[] = [];
 
-  const start = async (): Promise<string> => {
+  const start = async (): Promise<{ path: string; tlsPath: string }> => {
     dir = await mkdtemp(join(scratchRoot(), 'dockline-fuzz-direct-'));
     const path = join(dir, 'd.sock');
-    server = createServer((socket) => {
+    const tlsPath = join(dir, 't.sock');
+    const answer = (socket: Socket): void => {
       let head = '';
       socket.on('error', () => undefined);
       const onData = (d: Buffer): void => {
@@ -726,17 +729,26 @@ function makeDirectBody(): FuzzTarget {
         next();
       };
       socket.on('data', onData);
-    });
+    };
+    server = createServer(answer);
+    tlsServer = createTlsServer({ ...PSK_TLS, pskCallback: () => PSK }, answer);
     await new Promise<void>((resolve) => server!.listen(path, resolve));
-    return path;
+    await new Promise<void>((resolve) => tlsServer!.listen(tlsPath, resolve));
+    return { path, tlsPath };
   };
 
-  const transport = (path: string, kind: SocketKind): Transport => ({
+  const transport = (paths: { path: string; tlsPath: string }, kind: SocketKind): Transport => ({
     kind: 'unix',
-    endpoint: `unix://${path}`,
+    endpoint: `unix://${paths.path}`,
     connect: ({ onread }) =>
       new Promise<Duplex>((resolve, reject) => {
-        const sock = kind === 'onread' && onread ? connect({ path, onread }) : connect(path);
+        if (kind === 'tls') {
+          const t = tlsConnect({ path: paths.tlsPath, ...PSK_TLS, pskCallback: () => ({ psk: PSK, identity: 'fuzz' }), checkServerIdentity: () => undefined, onread } as ConnectionOptions);
+          t.once('error', reject);
+          t.once('secureConnect', () => resolve(t));
+          return;
+        }
+        const sock = kind === 'onread' && onread ? connect({ path: paths.path, onread }) : connect(paths.path);
         sock.once('error', reject);
         sock.once('connect', () => resolve(kind === 'wrapped' ? wrap(sock) : sock));
       }),
@@ -748,8 +760,8 @@ function makeDirectBody(): FuzzTarget {
     weight: 1,
     async check(numRuns, seed) {
       if (server === undefined) {
-        const path = await start();
-        for (const kind of SOCKET_KINDS) pipelines[kind] = createPipeline({ transport: transport(path, kind) });
+        const paths = await start();
+        for (const kind of SOCKET_KINDS) pipelines[kind] = createPipeline({ transport: transport(paths, kind) });
       }
       await fc.assert(
         fc.asyncProperty(
@@ -790,7 +802,7 @@ function makeDirectBody(): FuzzTarget {
     },
     async cleanup() {
       for (const kind of SOCKET_KINDS) await pipelines[kind]?.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      for (const s of [server, tlsServer]) await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     },
   };
@@ -798,9 +810,14 @@ function makeDirectBody(): FuzzTarget {
 
 /**
  * How the body's connection delivers its reads: a net.Socket's 'data' events, a Duplex of
- * the transport's own around one (wrap), or a net.Socket given core's onread.
+ * the transport's own around one (wrap), a net.Socket given core's onread, or a TLS socket
+ * given it (one call per TLS record, even after pause()).
  */
-const SOCKET_KINDS = ['plain', 'wrapped', 'onread'] as const;
+const SOCKET_KINDS = ['plain', 'wrapped', 'onread', 'tls'] as const;
+
+/** TLS with a pre-shared key: real TLS records over a unix socket, no certificates to make. */
+const PSK = Buffer.from('dockline fuzz key, not a secret');
+const PSK_TLS = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } as const;
 type SocketKind = (typeof SOCKET_KINDS)[number];
 
 /** A Duplex of the transport's own around a socket (as an SSH channel is): one push per read, not a net.Socket. */
