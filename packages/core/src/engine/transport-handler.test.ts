@@ -2,11 +2,11 @@
 // 10 MiB error body, malformed JSON, a reset mid-body or a 200 answer to an upgrade.
 import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type OnReadOpts, type Server, type Socket } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
-import { Duplex, Readable, Writable } from 'node:stream';
+import { Readable, Writable, type Duplex } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { demuxStream } from '../codecs/stdcopy.js';
 import { Deadline } from '../deadline.js';
@@ -551,53 +551,6 @@ describe('own-connection heads that cannot be framed (scripted server)', () => {
     expect(err).toBeInstanceOf(ProtocolError);
     expect((err as Error).message).toMatch(/invalid Content-Length/);
     await closed;
-  });
-});
-
-describe('an end that comes with the last records of a read (scripted transport: a TLS close_notify in the same read is not reproducible)', () => {
-  /**
-   * A transport whose connection answers `records`, each one onread call with microtasks run
-   * between them as a TLS socket does, and ends right after the last one, before the event
-   * loop turns (the peer's close_notify came in the same read).
-   */
-  const endingWith = (records: string[]): Transport => ({
-    kind: 'unix',
-    endpoint: 'unix:///scripted',
-    connect: async ({ onread } = {}) => {
-      const d = new Duplex({
-        read() {},
-        write(_chunk, _enc, cb) {
-          cb();
-          setTimeout(() => feed(0), 5);
-        },
-      });
-      // Core's onread reads into a Buffer of its own.
-      const buffer = onread!.buffer as Buffer;
-      const feed = (i: number): void => {
-        if (i === records.length) return void d.push(null);
-        onread!.callback(buffer.write(records[i]!, 'latin1'), buffer);
-        queueMicrotask(() => feed(i + 1));
-      };
-      return d;
-    },
-    close: async () => undefined,
-  });
-
-  it.each([
-    ['to the end of the connection', 'HTTP/1.1 200 OK\r\n\r\n', ['until ', 'the ', 'end']],
-    ['cut short of its Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', ['until ', 'the ', 'end']],
-  ])('a body read %s has every byte before the end', async (_label, head, body) => {
-    pipeline = createPipeline({ transport: endingWith([head, ...body]) });
-    const res = await pipeline.send(req({ operation: 'ContainerLogs', path: '/containers/x/logs', response: 'stream' }));
-    let text = '';
-    const error = await new Promise<unknown>((resolve) => {
-      res.stream!.on('data', (c: Buffer) => (text += c.toString()));
-      res.stream!.once('end', () => resolve(undefined));
-      res.stream!.once('error', resolve);
-    });
-    expect(text).toBe(body.join(''));
-    if (head.includes('Content-Length')) expect(error).toBeInstanceOf(ConnectionError);
-    else expect(error).toBeUndefined();
   });
 });
 
