@@ -19,6 +19,21 @@ describe('command transport without a daemon', () => {
     }
   });
 
+  it('a relay that closes its stdin and then fails is reported by its exit, not as a broken pipe', async () => {
+    // The request is written after the relay closed its stdin (EPIPE), as a relay that could
+    // not reach the daemon may do: the error must still say it never got there, and why.
+    const relay = commandTransport({ command: 'sh', args: ['-c', 'exec 0<&-; echo no daemon here >&2; sleep 0.3; exit 1'], endpoint: 'relay' });
+    const pipeline = createPipeline({ transport: relay });
+    try {
+      const err = await ping(pipeline).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect((err as ConnectionError).connectFailed).toBe(true);
+      expect((err as Error).message).toContain('exited with 1: no daemon here');
+    } finally {
+      await pipeline.close();
+    }
+  });
+
   it('describes itself and refuses an empty command', () => {
     const t = commandTransport({ command: 'socat', args: ['-', 'UNIX-CONNECT:/var/run/docker.sock'] });
     expect(t.kind).toBe('command');

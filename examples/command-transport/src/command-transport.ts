@@ -126,6 +126,7 @@ class CommandStream extends Duplex {
   readonly #endpoint: string;
   #bytesIn = 0;
   #stderr = '';
+  #exited = false;
 
   constructor(child: ChildProcessWithoutNullStreams, endpoint: string) {
     super({ allowHalfOpen: false });
@@ -144,6 +145,7 @@ class CommandStream extends Duplex {
     // 'close' comes after the exit and after stdout and stderr ended, so the exit status
     // is known when deciding between a clean end and a failure.
     child.once('close', (code, signal) => {
+      this.#exited = true;
       if (this.destroyed) return;
       if (this.#bytesIn === 0 && (code !== 0 || signal !== null)) {
         const status = code !== null ? `exited with ${code}` : `was killed by ${signal}`;
@@ -166,11 +168,18 @@ class CommandStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // A command that closed its stdin before answering anything is most likely about to
+    // fail: its exit (the 'close' handler above) says whether the daemon was reached and
+    // why, so a broken pipe waits for it instead of being the error.
+    const failed = (err: Error): void => {
+      if (this.#bytesIn === 0 && !this.#exited) this.#child.once('close', () => callback(err));
+      else callback(err);
+    };
     if (this.#child.stdin.destroyed) {
-      callback(Object.assign(new Error('the command closed its stdin'), { code: 'EPIPE' }));
+      failed(Object.assign(new Error('the command closed its stdin'), { code: 'EPIPE' }));
       return;
     }
-    this.#child.stdin.write(chunk, callback);
+    this.#child.stdin.write(chunk, (err) => (err ? failed(err) : callback()));
   }
 
   override _final(callback: (error?: Error | null) => void): void {
