@@ -187,7 +187,6 @@ export class ResponseBody extends Readable implements DirectReadable {
   }
 
   #closedEarly(): void {
-    if (this.#ended || this.destroyed) return;
     // The end can come before the loop turns: what came before it goes first.
     if (this.#flushQueued) this.#flushBurst();
     if (this.#ended || this.destroyed) return;
