@@ -71,7 +71,7 @@ export function tcpTransport(options: TcpTransportOptions): Transport {
     endpoint,
     host: hostPort,
     networkTransport: 'tcp',
-    // Plain TCP connects cheaply; a TLS handshake does not, so TLS streams share pooled connections.
+    // Short answers share core's pool; each stream gets a connection of its own (with TLS, a handshake per stream).
     connect({ signal, onread } = {}) {
       return openSocket({ host, port, endpoint, kind, connectTimeoutMs, tls: tlsSetup, signal, onread });
     },
@@ -114,6 +114,8 @@ function openSocket(o: OpenOptions): Promise<Duplex> {
 
     let socket: Socket | TLSSocket;
     const tls = o.tls;
+    // tls.connect hands net.Socket's own options on, onread among them (not in its typings).
+    const onread: { onread?: OnReadOpts } = o.onread ? { onread: o.onread } : {};
     if (tls) {
       const identity = tls.identityName;
       socket = tlsConnect({
@@ -124,14 +126,13 @@ function openSocket(o: OpenOptions): Promise<Duplex> {
         ...(tls.sni !== undefined ? { servername: tls.sni } : {}),
         // Node's own check, against the servername option even when it is an IP (then not sent as SNI).
         checkServerIdentity: (_hostname: string, cert: PeerCertificate) => checkServerIdentity(identity, cert),
-        // tls.connect hands net.Socket's own options on, onread among them (not in its typings).
-        ...(o.onread ? { onread: o.onread } : {}),
+        ...onread,
       } as ConnectionOptions);
     } else {
       // A 1-byte high-water mark, as the unix transport: a socket paused by core's read pacing
       // stops reading from the kernel (docs/decisions.md). TLS sockets keep Node's default:
       // their option sets the writable side's mark too.
-      socket = netConnect({ host: o.host, port: o.port, readableHighWaterMark: 1, ...(o.onread ? { onread: o.onread } : {}) } as NetConnectOpts);
+      socket = netConnect({ host: o.host, port: o.port, readableHighWaterMark: 1, ...onread } as NetConnectOpts);
     }
 
     let tcpConnected = false;
