@@ -13,8 +13,8 @@ export interface ConnectOptions {
    * each read (each record, over TLS) then reaches core through one shared buffer, not as
    * a Buffer allocated and pushed through the socket's Readable side, which is most of what
    * a followed log line costs (docs/decisions.md). Any other transport ignores it: core
-   * reads the stream's 'data' events then. Never set for hijacks or pooled connections, which are read through their
-   * events.
+   * reads the stream's 'data' events then. Never set for hijacks or pooled connections,
+   * which are read through their events.
    */
   onread?: OnReadOpts | undefined;
 }

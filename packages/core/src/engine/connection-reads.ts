@@ -18,8 +18,8 @@ export type ReadTaker = (chunk: Buffer) => void;
  * and handed to whoever reads the connection now: the head reader, then the response body
  * (`takeBy`). The socket's end, errors and close still come as its events, and its
  * pause()/resume() still stop and start the reads (a TLS socket still hands on the rest
- * of a read's records). A transport that ignores `onread` delivers 'data' events instead, and
- * nothing ever reaches this.
+ * of a read's records). A transport that ignores `onread` delivers 'data' events instead,
+ * and nothing ever reaches this.
  */
 export class ConnectionReads implements OnReadOpts {
   readonly buffer: Uint8Array = SHARED;

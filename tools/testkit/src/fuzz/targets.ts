@@ -695,9 +695,9 @@ const pumpPaths: FuzzTarget = {
 // A streamed response body read by demuxStream straight off its connection (core's
 // direct-read.ts: no 'data' events), over a real unix socket: the bytes come however the
 // server's writes were cut, as HTTP chunks of any size, read whole (a plain socket, through
-// its 'data' events or through net's onread) or in pieces (a transport handing a Duplex of
-// its own, as SSH does), sniffed first or not. It must write what demuxStream writes from an
-// iterated source of the same payload.
+// its 'data' events or through net's onread), in pieces (a transport handing a Duplex of its
+// own, as SSH does) or record by record (a TLS socket given onread), sniffed first or not.
+// It must write what demuxStream writes from an iterated source of the same payload.
 
 function makeDirectBody(): FuzzTarget {
   let dir: string | undefined;
@@ -814,11 +814,11 @@ function makeDirectBody(): FuzzTarget {
  * given it (one call per TLS record, even after pause()).
  */
 const SOCKET_KINDS = ['plain', 'wrapped', 'onread', 'tls'] as const;
+type SocketKind = (typeof SOCKET_KINDS)[number];
 
 /** TLS with a pre-shared key: real TLS records over a unix socket, no certificates to make. */
 const PSK = Buffer.from('dockline fuzz key, not a secret');
 const PSK_TLS = { ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } as const;
-type SocketKind = (typeof SOCKET_KINDS)[number];
 
 /** A Duplex of the transport's own around a socket (as an SSH channel is): one push per read, not a net.Socket. */
 function wrap(sock: Socket): Duplex {
