@@ -1,17 +1,17 @@
 import { ProtocolError } from '../errors.js';
 
-const enum State {
-  Size,
-  Extension,
-  SizeLf,
-  Data,
-  DataCr,
-  DataLf,
-  TrailerLineStart,
-  TrailerLine,
-  TrailerEndLf,
-  Done,
-}
+// The decoder's states: plain constants, which optimized code inlines (an enum is an object
+// whose properties are loaded on every use).
+const SIZE = 0;
+const EXTENSION = 1;
+const SIZE_LF = 2;
+const DATA = 3;
+const DATA_CR = 4;
+const DATA_LF = 5;
+const TRAILER_LINE_START = 6;
+const TRAILER_LINE = 7;
+const TRAILER_END_LF = 8;
+const DONE = 9;
 
 const CR = 13;
 const LF = 10;
@@ -27,7 +27,7 @@ const MAX_SIZE_DIGITS = 12;
  * holds ~1,400 chunks; decoding it allocates nothing.
  */
 export class ChunkedDecoder {
-  #state = State.Size;
+  #state: number = SIZE;
   #size = 0;
   #digits = 0;
   #remaining = 0;
@@ -47,7 +47,7 @@ export class ChunkedDecoder {
 
   /** The terminating zero-size chunk and the trailer section have been read. */
   get done(): boolean {
-    return this.#state === State.Done;
+    return this.#state === DONE;
   }
 
   /**
@@ -58,91 +58,125 @@ export class ChunkedDecoder {
    */
   decode(input: Buffer): Buffer {
     const n = input.length;
+    // The state lives in locals while the input is read (fields cost a load and a store per
+    // byte), and is saved at the end.
+    let state = this.#state;
+    let size = this.#size;
+    let digits = this.#digits;
+    let remaining = this.#remaining;
+    let chunks = 0;
+    let payloadBytes = 0;
     let i = 0;
-    // Pieces of payload: the first is kept as a range; a second one switches to copying.
+    // Pieces of payload: the first is kept as a range [firstStart, firstEnd); from the
+    // second on they are moved to the front and the payload is [0, o).
     let firstStart = -1;
     let firstEnd = -1;
-    let compacting = false;
-    let o = 0;
+    let o = -1;
+    const piece = (start: number, end: number): void => {
+      if (firstStart < 0) {
+        firstStart = start;
+        firstEnd = end;
+        return;
+      }
+      if (o < 0) {
+        // The write position never passes the read position.
+        if (firstStart > 0) input.copyWithin(0, firstStart, firstEnd);
+        o = firstEnd - firstStart;
+      }
+      input.copyWithin(o, start, end);
+      o += end - start;
+    };
     while (i < n) {
-      switch (this.#state) {
-        case State.Size: {
-          const b = input[i++]!;
+      if (state === SIZE && digits === 0) {
+        // Fast path: a whole chunk (size line without extension, data, CRLF) in the input,
+        // as the daemon writes a log line. Anything else goes through the states below.
+        let j = i;
+        let chunkSize = 0;
+        let digit = 0;
+        while (j < n && j - i < MAX_SIZE_DIGITS && (digit = hexValue(input[j]!)) >= 0) {
+          chunkSize = chunkSize * 16 + digit;
+          j++;
+        }
+        const dataStart = j + 2;
+        const dataEnd = dataStart + chunkSize;
+        if (chunkSize > 0 && dataEnd + 2 <= n && input[j] === CR && input[j + 1] === LF && input[dataEnd] === CR && input[dataEnd + 1] === LF) {
+          chunks++;
+          payloadBytes += chunkSize;
+          piece(dataStart, dataEnd);
+          i = dataEnd + 2;
+          continue;
+        }
+      }
+      if (state === DATA) {
+        const take = Math.min(remaining, n - i);
+        piece(i, i + take);
+        i += take;
+        remaining -= take;
+        if (remaining === 0) state = DATA_CR;
+        continue;
+      }
+      const b = input[i++]!;
+      switch (state) {
+        case SIZE: {
           const digit = hexValue(b);
           if (digit >= 0) {
-            if (++this.#digits > MAX_SIZE_DIGITS) throw this.#malformed('chunk size too large');
-            this.#size = this.#size * 16 + digit;
-          } else if (b === CR && this.#digits > 0) {
-            this.#state = State.SizeLf;
-          } else if (b === 0x3b /* ; */ && this.#digits > 0) {
-            this.#state = State.Extension;
+            if (++digits > MAX_SIZE_DIGITS) throw this.#malformed('chunk size too large');
+            size = size * 16 + digit;
+          } else if (b === CR && digits > 0) {
+            state = SIZE_LF;
+          } else if (b === 0x3b /* ; */ && digits > 0) {
+            state = EXTENSION;
           } else {
             throw this.#malformed(`unexpected byte 0x${b.toString(16).padStart(2, '0')} in a chunk size`);
           }
           break;
         }
-        case State.Extension:
-          if (input[i++] === CR) this.#state = State.SizeLf;
+        case EXTENSION:
+          if (b === CR) state = SIZE_LF;
           break;
-        case State.SizeLf:
-          if (input[i++] !== LF) throw this.#malformed('chunk size line not ended by CRLF');
-          if (this.#size === 0) {
-            this.#state = State.TrailerLineStart;
+        case SIZE_LF:
+          if (b !== LF) throw this.#malformed('chunk size line not ended by CRLF');
+          if (size === 0) {
+            state = TRAILER_LINE_START;
           } else {
-            this.#remaining = this.#size;
-            this.#chunks++;
-            this.#payloadBytes += this.#size;
-            this.#state = State.Data;
+            remaining = size;
+            chunks++;
+            payloadBytes += size;
+            state = DATA;
           }
-          this.#size = 0;
-          this.#digits = 0;
+          size = 0;
+          digits = 0;
           break;
-        case State.Data: {
-          const take = Math.min(this.#remaining, n - i);
-          const start = i;
-          i += take;
-          this.#remaining -= take;
-          if (this.#remaining === 0) this.#state = State.DataCr;
-          if (firstStart < 0) {
-            firstStart = start;
-            firstEnd = i;
-          } else {
-            // A second piece: compact the payload to the front of the input, in place
-            // (the write position never passes the read position).
-            if (!compacting) {
-              compacting = true;
-              input.copyWithin(0, firstStart, firstEnd);
-              o = firstEnd - firstStart;
-            }
-            input.copyWithin(o, start, i);
-            o += i - start;
-          }
+        case DATA_CR:
+          if (b !== CR) throw this.#malformed('chunk data longer than its size');
+          state = DATA_LF;
           break;
-        }
-        case State.DataCr:
-          if (input[i++] !== CR) throw this.#malformed('chunk data longer than its size');
-          this.#state = State.DataLf;
+        case DATA_LF:
+          if (b !== LF) throw this.#malformed('chunk data not ended by CRLF');
+          state = SIZE;
           break;
-        case State.DataLf:
-          if (input[i++] !== LF) throw this.#malformed('chunk data not ended by CRLF');
-          this.#state = State.Size;
+        case TRAILER_LINE_START:
+          state = b === CR ? TRAILER_END_LF : TRAILER_LINE;
           break;
-        case State.TrailerLineStart:
-          this.#state = input[i++] === CR ? State.TrailerEndLf : State.TrailerLine;
+        case TRAILER_LINE:
+          if (b === LF) state = TRAILER_LINE_START;
           break;
-        case State.TrailerLine:
-          if (input[i++] === LF) this.#state = State.TrailerLineStart;
+        case TRAILER_END_LF:
+          if (b !== LF) throw this.#malformed('trailer section not ended by CRLF');
+          state = DONE;
           break;
-        case State.TrailerEndLf:
-          if (input[i++] !== LF) throw this.#malformed('trailer section not ended by CRLF');
-          this.#state = State.Done;
-          break;
-        case State.Done:
+        case DONE:
           i = n;
           break;
       }
     }
-    if (compacting) return input.subarray(0, o);
+    this.#state = state;
+    this.#size = size;
+    this.#digits = digits;
+    this.#remaining = remaining;
+    this.#chunks += chunks;
+    this.#payloadBytes += payloadBytes;
+    if (o >= 0) return input.subarray(0, o);
     return firstStart < 0 ? EMPTY : input.subarray(firstStart, firstEnd);
   }
 
