@@ -13,8 +13,11 @@ export interface PumpSpec {
   name: string;
   signal: AbortSignal | undefined;
   end: boolean | undefined;
-  /** Hands one source chunk to the outputs (synchronously; may throw a codec error). */
-  consume: (chunk: Buffer | Uint8Array) => void;
+  /**
+   * Hands one source chunk to the outputs (synchronously; may throw a codec error). A
+   * `lent` chunk is valid only during the call: copy what is written (direct-read.ts).
+   */
+  consume: (chunk: Buffer | Uint8Array, lent: boolean) => void;
   /** Runs once the source ended cleanly (may throw: a frame cut short). */
   finish: () => void;
 }
@@ -85,7 +88,7 @@ export async function pump(source: AsyncIterable<Buffer | Uint8Array>, outputs: 
         sourceDone = true;
         break;
       }
-      spec.consume(result.value);
+      spec.consume(result.value, false);
       if (failure !== undefined) throw failure;
       for (const w of targets) {
         if (w.destroyed) fail(closedError(name, w, label(w)));
@@ -150,9 +153,9 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
       else source.resume();
     };
     /** Consumes one chunk; false when an output is full (the source waits for 'drain'). */
-    const onData = (chunk: Buffer | Uint8Array): boolean => {
+    const onData = (chunk: Buffer | Uint8Array, lent: boolean): boolean => {
       try {
-        spec.consume(chunk);
+        spec.consume(chunk, lent);
       } catch (error) {
         settle(error);
         return false;
@@ -216,7 +219,7 @@ function pumpReadable(source: Readable, outputs: PumpOutputs, spec: PumpSpec): P
     direct = readDirect(source, onData);
     if (direct === undefined) {
       listen(source, 'data', (chunk: Buffer | Uint8Array) => {
-        if (!onData(chunk)) source.pause();
+        if (!onData(chunk, false)) source.pause();
       });
     }
   });
@@ -246,8 +249,8 @@ export function copyStream(
     name: 'copyStream',
     signal: options.signal,
     end: options.end,
-    consume: (chunk) => {
-      if (w !== null && !w.destroyed) w.write(chunk);
+    consume: (chunk, lent) => {
+      if (w !== null && !w.destroyed) w.write(lent ? Buffer.from(chunk) : chunk);
     },
     finish: () => undefined,
   });

@@ -43,15 +43,30 @@ function expectedOf(frames: readonly { stream: number; payload: Buffer }[]): { s
   return normalize(frames.filter((f) => f.stream < 3 && f.payload.length > 0).map((f) => ({ stream: f.stream, data: f.payload })));
 }
 
-/** Runs `chunks` through a demuxer; collects copies of the pieces and the error thrown, if any. */
-function run(chunks: readonly Buffer[], options?: StdcopyDemuxerOptions): { pieces: Piece[]; error: unknown } {
+/**
+ * Runs `chunks` through a demuxer; collects copies of the pieces and the error thrown, if any.
+ * With `lent`, each chunk is pushed as a loan and overwritten right after, and the pieces are
+ * kept as they are: one that still referred to its chunk would come out garbled.
+ */
+function run(chunks: readonly Buffer[], options?: StdcopyDemuxerOptions, lent = false): { pieces: Piece[]; error: unknown } {
   const pieces: Piece[] = [];
   const d = new StdcopyDemuxer((stream, data) => {
     expect(data.length).toBeGreaterThan(0); // no empty pieces, ever
-    pieces.push({ stream, data: Buffer.from(data) });
+    pieces.push({ stream, data: lent ? data : Buffer.from(data) });
   }, options);
   try {
-    for (const c of chunks) d.push(c);
+    for (const c of chunks) {
+      if (!lent) {
+        d.push(c);
+        continue;
+      }
+      const loan = Buffer.from(c);
+      try {
+        d.push(loan, true);
+      } finally {
+        loan.fill(0xee);
+      }
+    }
     d.end();
   } catch (error) {
     return { pieces, error };
@@ -83,15 +98,17 @@ const encode = (frames: readonly { stream: number; payload: Buffer }[]): Buffer 
 // ---------------------------------------------------------------- StdcopyDemuxer
 
 describe.each([
-  { name: 'batched (default)', options: {} },
-  { name: 'unbatched', options: { batch: false } },
-])('StdcopyDemuxer, $name', ({ options }) => {
+  { name: 'batched (default)', options: {}, lent: false },
+  { name: 'unbatched', options: { batch: false }, lent: false },
+  { name: 'lent chunks', options: {}, lent: true },
+  { name: 'lent chunks, unbatched', options: { batch: false }, lent: true },
+])('StdcopyDemuxer, $name', ({ options, lent }) => {
   const frames = mixedFrames();
   const input = encode(frames);
   const expected = expectedOf(frames);
 
   it('decodes the mixed input in one chunk', () => {
-    const { pieces, error } = run([input], options);
+    const { pieces, error } = run([input], options, lent);
     expect(error).toBeUndefined();
     expect(normalize(pieces)).toEqual(expected);
     expect(expected.map((e) => e.stream)).toEqual([1, 2, 0, 1, 2, 1]);
@@ -99,7 +116,7 @@ describe.each([
 
   it('gives the same output when split at every single byte boundary', () => {
     for (let p = 0; p <= input.length; p++) {
-      const { pieces, error } = run(splitAt(input, p), options);
+      const { pieces, error } = run(splitAt(input, p), options, lent);
       if (error !== undefined || JSON.stringify(normalize(pieces)) !== JSON.stringify(expected)) {
         throw new Error(`split at ${p}: ${String(error)}`);
       }
@@ -108,7 +125,7 @@ describe.each([
 
   it('gives the same output for every chunk size 1..N', () => {
     for (let size = 1; size <= input.length; size++) {
-      const { pieces, error } = run(chunksOf(input, size), options);
+      const { pieces, error } = run(chunksOf(input, size), options, lent);
       if (error !== undefined || JSON.stringify(normalize(pieces)) !== JSON.stringify(expected)) {
         throw new Error(`chunk size ${size}: ${String(error)}`);
       }
@@ -131,7 +148,7 @@ describe.each([
         if (at >= buf.length) break;
         points.push(at);
       }
-      const { pieces, error } = run(splitAt(buf, ...points), options);
+      const { pieces, error } = run(splitAt(buf, ...points), options, lent);
       if (error !== undefined || JSON.stringify(normalize(pieces)) !== JSON.stringify(expectedOf(rframes))) {
         throw new Error(`round ${round}: ${String(error)}`);
       }
@@ -141,18 +158,18 @@ describe.each([
   it('skips zero-length frames without emitting empty pieces', () => {
     const buf = Buffer.concat([frame(1, ''), frame(2, 'x'), frame(1, ''), frame(0, ''), frame(2, 'y')]);
     for (let p = 0; p <= buf.length; p++) {
-      const { pieces, error } = run(splitAt(buf, p), options); // run() asserts every piece is non-empty
+      const { pieces, error } = run(splitAt(buf, p), options, lent); // run() asserts every piece is non-empty
       expect(error).toBeUndefined();
       expect(normalize(pieces)).toEqual([{ stream: 2, hex: Buffer.from('xy').toString('hex') }]);
     }
-    expect(run([Buffer.concat([frame(1, ''), frame(2, '')])], options)).toEqual({ pieces: [], error: undefined });
+    expect(run([Buffer.concat([frame(1, ''), frame(2, '')])], options, lent)).toEqual({ pieces: [], error: undefined });
   });
 
   it('ends with a ServerError carrying the daemon text on a systemerr frame, at every split point', () => {
     const msg = 'cannot attach: container 4f2a is not running 😀';
     const buf = Buffer.concat([frame(1, 'before'), frame(3, `${msg}\n`), frame(1, 'after')]);
     for (let p = 0; p <= buf.length; p++) {
-      const { pieces, error } = run(splitAt(buf, p), options);
+      const { pieces, error } = run(splitAt(buf, p), options, lent);
       expect(error).toBeInstanceOf(ServerError);
       expect(error).toBeInstanceOf(DockerError);
       expect((error as ServerError).daemonMessage).toBe(msg);
@@ -164,7 +181,7 @@ describe.each([
   });
 
   it('raises a systemerr frame with an empty payload too', () => {
-    const { error } = run([frame(3, '')], options);
+    const { error } = run([frame(3, '')], options, lent);
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).daemonMessage).toBe('');
   });
@@ -172,7 +189,7 @@ describe.each([
   it('rejects an unknown stream type with a ProtocolError naming the byte and offset, at every split point', () => {
     const buf = Buffer.concat([frame(1, 'ok'), frame(7, 'nope'), frame(1, 'never')]);
     for (let p = 0; p <= buf.length; p++) {
-      const { pieces, error } = run(splitAt(buf, p), options);
+      const { pieces, error } = run(splitAt(buf, p), options, lent);
       expect(error).toBeInstanceOf(ProtocolError);
       expect((error as ProtocolError).code).toBe('DOCKLINE_ERR_PROTOCOL');
       expect((error as Error).message).toMatch(/stream type 0x07 \(7\)/);
@@ -180,7 +197,7 @@ describe.each([
       expect(normalize(pieces)).toEqual([{ stream: 1, hex: Buffer.from('ok').toString('hex') }]);
     }
     // A TTY (non-multiplexed) stream fed to the demuxer fails on its first byte.
-    const tty = run([Buffer.from('root@4f2a:/# ls\n')], options).error;
+    const tty = run([Buffer.from('root@4f2a:/# ls\n')], options, lent).error;
     expect(tty).toBeInstanceOf(ProtocolError);
     expect((tty as Error).message).toMatch(/0x72 \(114\).*byte offset 0\b/);
   });
@@ -188,13 +205,13 @@ describe.each([
   it('rejects a frame header cut short at EOF, saying how many bytes were expected and received', () => {
     const buf = Buffer.concat([frame(1, 'abc'), header(2, 5).subarray(0, 3)]);
     for (let p = 0; p <= buf.length; p++) {
-      const { pieces, error } = run(splitAt(buf, p), options);
+      const { pieces, error } = run(splitAt(buf, p), options, lent);
       expect(error).toBeInstanceOf(ProtocolError);
       expect((error as Error).message).toMatch(/frame header at byte offset 11: expected 8 header bytes, received 3/);
       expect(normalize(pieces)).toEqual([{ stream: 1, hex: Buffer.from('abc').toString('hex') }]);
     }
     for (let n = 1; n < 8; n++) {
-      const { error } = run([header(1, 1).subarray(0, n)], options);
+      const { error } = run([header(1, 1).subarray(0, n)], options, lent);
       expect((error as Error).message).toContain(`expected 8 header bytes, received ${n}`);
     }
   });
@@ -202,7 +219,7 @@ describe.each([
   it('rejects a payload cut short at EOF, saying how many bytes were expected and received', () => {
     const buf = Buffer.concat([frame(1, 'abc'), header(2, 10), Buffer.from('0123')]);
     for (let p = 0; p <= buf.length; p++) {
-      const { pieces, error } = run(splitAt(buf, p), options);
+      const { pieces, error } = run(splitAt(buf, p), options, lent);
       expect(error).toBeInstanceOf(ProtocolError);
       expect((error as Error).message).toMatch(/stderr frame at byte offset 11: expected 10 payload bytes, received 4/);
       // The partial payload was emitted as it arrived.
@@ -310,6 +327,26 @@ describe('StdcopyDemuxer', () => {
     const merged = Buffer.from(calls[2]!.data);
     input.fill(0); // the merged run is a copy: it does not alias the input
     expect(calls[2]!.data).toEqual(merged);
+  });
+
+  it('copies the payload of a lent chunk into one buffer of its own, a run of each stream a view into it', () => {
+    const long = 'z'.repeat(3000); // longer than the batching limit: still copied
+    const input = Buffer.concat([frame(1, 'a'), frame(2, 'b'), frame(1, 'c'), frame(1, 'd'), frame(1, long)]);
+    const calls: { s: number; data: Buffer }[] = [];
+    new StdcopyDemuxer((s, data) => calls.push({ s, data })).push(input, true);
+    input.fill(0);
+    expect(calls.map((c) => [c.s, c.data.toString()])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [1, `cd${long}`],
+    ]);
+    // One stretch of one buffer, run after run.
+    let at = calls[0]!.data.byteOffset;
+    for (const c of calls) {
+      expect(c.data.buffer).toBe(calls[0]!.data.buffer);
+      expect(c.data.byteOffset).toBe(at);
+      at += c.data.length;
+    }
   });
 
   it('without batching emits one view per payload', () => {

@@ -13,7 +13,8 @@
  * a payload (a frame announcing 4 GiB costs nothing: its bytes are emitted as they arrive),
  * keeps at most 7 pending header bytes, and hands out zero-copy views into the chunks it is
  * given (except that, by default, short payloads of consecutive same-stream frames in one
- * chunk are copied together into one buffer: see {@link StdcopyDemuxerOptions.batch}).
+ * chunk are copied together into one buffer: see {@link StdcopyDemuxerOptions.batch}; and
+ * a lent chunk's payload is always copied: see {@link StdcopyDemuxer.push}).
  */
 import type { Writable } from 'node:stream';
 import { pump } from './pump.js';
@@ -84,17 +85,21 @@ export class StdcopyDemuxer {
    * Chunks handed to `onData` are views into `chunk` (or, for a batched run of several
    * frames, into a fresh buffer); they must not be mutated.
    *
+   * @param lent `chunk` is a reused read buffer, valid only until this call returns: every
+   *   payload byte is copied, into one fresh buffer per call (each run of consecutive
+   *   frames of one stream is one `onData` call, a view into it), and nothing refers to
+   *   `chunk` afterwards. Default false.
    * @throws ProtocolError for an unknown stream type.
    * @throws ServerError when a systemerr frame completes (`daemonMessage` is its text).
    * Once it has thrown, the demuxer rethrows the same error on every later call.
    */
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array, lent = false): void {
     if (this.#failed) throw this.#failure;
     if (this.#ended) throw new DockerError('StdcopyDemuxer.push() called after end()');
     const buf = toBuffer(chunk, 'StdcopyDemuxer');
     if (buf.length === 0) return;
     try {
-      this.#consume(buf);
+      this.#consume(buf, lent);
     } catch (error) {
       this.#failed = true;
       this.#failure = error;
@@ -134,7 +139,7 @@ export class StdcopyDemuxer {
     return this.#headerLen === 0 && this.#remaining === 0;
   }
 
-  #consume(chunk: Buffer): void {
+  #consume(chunk: Buffer, lent: boolean): void {
     const len = chunk.length;
     const onData = this.#onData;
     const batch = this.#batch;
@@ -163,6 +168,20 @@ export class StdcopyDemuxer {
         const end = pos + take;
         if (stream === SYSTEMERR) {
           this.#collectSysErr(chunk, pos, end);
+        } else if (lent) {
+          // Every piece is copied: a run of one stream is out[runStart, at).
+          if (out === null) {
+            out = Buffer.allocUnsafe(len - pos);
+            outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+            chunkView = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          }
+          if (stream !== runStream) {
+            if (runStream !== -1) onData(runStream as StdStream, out.subarray(runStart, at));
+            runStream = stream;
+            runStart = at;
+            copied = true;
+          }
+          at = copyBytes(chunk, chunkView!, pos, end, out, outView!, at);
         } else if (batch && take <= BATCH_MAX_PIECE && stream === runStream) {
           // Joins the current run.
           if (!copied) {
@@ -330,7 +349,7 @@ export function demuxStream(
     name: 'demuxStream',
     signal: options.signal,
     end: options.end,
-    consume: (chunk) => demuxer.push(chunk),
+    consume: (chunk, lent) => demuxer.push(chunk, lent),
     finish: () => demuxer.end(),
   });
 }

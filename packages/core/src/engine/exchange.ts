@@ -238,6 +238,7 @@ function readHead(socket: Duplex, reads: ConnectionReads | undefined, operation:
     socket.on('error', onError);
     socket.on('end', onEnd);
     socket.on('close', onEnd);
+    // Copies, not loans: the head reader keeps what came after the head.
     reads?.takeBy((chunk) => void take(chunk, true));
     onReadable();
   });

@@ -34,8 +34,8 @@ export interface ResponseBodyOptions {
  * or SSH packet decrypted from one), not per HTTP chunk or per record; bursts of chatty
  * streams are paced (pacing.ts); the socket pauses when the consumer falls behind. The
  * consumer that reads it to its end can take the bursts directly, without the Readable's
- * buffer (direct-read.ts). The connection is closed when the body is over (it was asked for
- * with `Connection: close`).
+ * buffer (direct-read.ts), and a plain socket's reads are then lent to it, not copied. The
+ * connection is closed when the body is over (it was asked for with `Connection: close`).
  */
 export class ResponseBody extends Readable implements DirectReadable {
   readonly #socket: Duplex;
@@ -68,7 +68,8 @@ export class ResponseBody extends Readable implements DirectReadable {
   /** The consumer reading directly, when there is one (readDirectly). */
   #direct: DirectConsumer | undefined;
   readonly #flush = (): void => this.#flushBurst();
-  readonly #onData = (chunk: Buffer): void => this.#read(chunk);
+  /** A 'data' event's chunk, or a read through onread (lent when the body asked for loans). */
+  readonly #onData = (chunk: Buffer, lent = false): void => this.#read(chunk, lent);
   readonly #onEnd = (): void => this.#closedEarly();
   readonly #onError = (err: Error): void => {
     this.destroy(requestError(err, { operation: this.#operation, endpoint: this.#endpoint }));
@@ -108,11 +109,18 @@ export class ResponseBody extends Readable implements DirectReadable {
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onError);
     socket.resume();
-    this.#reads?.takeBy(this.#onData);
+    this.#reads?.takeBy(this.#onData, true);
   }
 
-  #read(chunk: Buffer): void {
+  #read(chunk: Buffer, lent: boolean): void {
     this.#idle?.refresh();
+    // A lent read is decoded in place and handed on at once only to a direct consumer,
+    // which copies out the payload it keeps: one copy of the bytes, none of the framing.
+    // Anything that keeps the read (the Readable's buffer, a TLS burst) gets a copy.
+    if (lent && !(this.#wholeReads && this.#direct !== undefined)) {
+      chunk = Buffer.from(chunk);
+      lent = false;
+    }
     let payload: Buffer;
     if (this.#decoder) {
       try {
@@ -130,7 +138,7 @@ export class ResponseBody extends Readable implements DirectReadable {
     const over = this.#decoder?.done === true || this.#remaining === 0;
     if (this.#wholeReads) {
       // This event is the whole burst.
-      this.#deliver(payload);
+      this.#deliver(payload, lent);
       if (over) this.#finish();
       else this.#pace(chunk.length);
       return;
@@ -161,15 +169,15 @@ export class ResponseBody extends Readable implements DirectReadable {
       // Reused: concat copied the pieces, and a lone piece is handed on by reference.
       this.#pending.length = 0;
       this.#pendingBytes = 0;
-      this.#deliver(data);
+      this.#deliver(data, false);
     }
     if (!this.#ended) this.#pace(bytes);
   }
 
   /** Hands one burst's payload on: to the direct consumer, else into the Readable's buffer. */
-  #deliver(data: Buffer): void {
+  #deliver(data: Buffer, lent: boolean): void {
     if (data.length === 0 || this.destroyed) return;
-    if (this.#direct !== undefined ? this.#direct(data) : this.push(data)) return;
+    if (this.#direct !== undefined ? this.#direct(data, lent) : this.push(data)) return;
     this.#wanted = false;
     this.#socket.pause();
   }
@@ -237,7 +245,7 @@ export class ResponseBody extends Readable implements DirectReadable {
     // Flowing with no 'data' listener: nothing is pushed any more but the end, which then
     // comes as 'end' without anyone calling read().
     this.resume();
-    if (buffered !== null && !consumer(buffered)) {
+    if (buffered !== null && !consumer(buffered, false)) {
       this.#wanted = false;
       this.#socket.pause();
     }

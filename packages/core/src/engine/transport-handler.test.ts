@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions } from 'node:tls';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { copyStream } from '../codecs/pump.js';
 import { demuxStream } from '../codecs/stdcopy.js';
 import { Deadline } from '../deadline.js';
 import { readDirect } from '../direct-read.js';
@@ -660,6 +661,44 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
     expect(out.join('')).toBe(lines.join(''));
   });
 
+  it('a plain socket read through onread lends its reads, and what demuxStream and copyStream write is theirs to keep', async () => {
+    // Lines of every size up to 5 KiB, on both streams, so that reads end inside frames.
+    const lines = Array.from({ length: 300 }, (_, i) => `${i} ${'x'.repeat((i * 7919) % 5000)}\n`);
+    const framed = lines.map((l, i) => frame(i % 5 === 0 ? 2 : 1, l));
+    const s = await serve(chunkedFrames(framed), { reads: mode });
+    pipeline = createPipeline({ transport: s.transport });
+    // Sinks that keep the very Buffers they are given, as a user's Writable may.
+    const keep = (parts: Buffer[]) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          parts.push(chunk);
+          cb();
+        },
+      });
+    const res = await pipeline.send(logs());
+    let lentReads = 0;
+    const reader = readDirect(res.stream!, (_chunk, lent) => {
+      if (lent) lentReads++;
+      return true;
+    })!;
+    expect(reader).toBeDefined();
+    await new Promise((r) => res.stream!.once('end', r));
+    // Only a plain socket's read is whole, and so can be handed on as it is.
+    if (mode === 'onread') expect(lentReads).toBeGreaterThan(0);
+    else expect(lentReads).toBe(0);
+
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    await demuxStream((await pipeline.send(logs())).stream!, { stdout: keep(out), stderr: keep(err) });
+    // Were these views of the shared read buffer, later reads would have overwritten them.
+    expect(Buffer.concat(out).toString()).toBe(lines.filter((_, i) => i % 5 !== 0).join(''));
+    expect(Buffer.concat(err).toString()).toBe(lines.filter((_, i) => i % 5 === 0).join(''));
+
+    const raw: Buffer[] = [];
+    await copyStream((await pipeline.send(logs())).stream!, keep(raw));
+    expect(Buffer.concat(raw)).toEqual(Buffer.concat(framed));
+  });
+
   it('a consumer that says stop is handed nothing more until it resumes, not even the rest of a read', async () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`);
     const s = await serve(chunkedFrames(lines.map((l) => frame(1, l))), { reads: mode });
@@ -671,9 +710,9 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
     let stopped = false;
     let handedWhileStopped = 0;
     // Says stop on its first three chunks, each time resuming 10 ms later, then takes the rest.
-    const reader = readDirect(res.stream!, (chunk) => {
+    const reader = readDirect(res.stream!, (chunk, lent) => {
       if (stopped) handedWhileStopped++;
-      got.push(chunk);
+      got.push(lent ? Buffer.from(chunk) : chunk);
       if (stops === 3) return true;
       stops++;
       stopped = true;
@@ -707,8 +746,8 @@ describe.each(reads)('a streamed body read directly by demuxStream, through %s (
     const res = await pipeline.send(logs());
     const got: Buffer[] = [];
     let first = true;
-    const reader = readDirect(res.stream!, (chunk) => {
-      got.push(chunk);
+    const reader = readDirect(res.stream!, (chunk, lent) => {
+      got.push(lent ? Buffer.from(chunk) : chunk);
       if (!first) return true;
       first = false;
       setTimeout(() => reader.resume(), 100);

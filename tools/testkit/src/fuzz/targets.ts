@@ -81,25 +81,38 @@ interface DemuxResult {
   error: string | undefined;
 }
 
-/** Demuxes `chunks` then ends; typed errors are part of the result, anything else escapes. */
-function demux(chunks: Buffer[], batch: boolean): DemuxResult {
-  const runs: Array<[number, string]> = [];
-  const d = new StdcopyDemuxer(
-    (stream, chunk) => {
+/**
+ * Demuxes `chunks` then ends; typed errors are part of the result, anything else escapes.
+ * With `lent`, each chunk is pushed as a loan and overwritten once the push returns; the
+ * emitted Buffers are read only at the end, so one that still referred to its chunk shows.
+ */
+function demux(chunks: Buffer[], batch: boolean, lent = false): DemuxResult {
+  const emitted: Array<[number, Buffer]> = [];
+  const d = new StdcopyDemuxer((stream, chunk) => emitted.push([stream, chunk]), { batch });
+  const result = (error: string | undefined): DemuxResult => {
+    const runs: Array<[number, string]> = [];
+    for (const [stream, chunk] of emitted) {
       const last = runs[runs.length - 1];
       if (last && last[0] === stream) last[1] += chunk.toString('hex');
       else runs.push([stream, chunk.toString('hex')]);
-    },
-    { batch },
-  );
+    }
+    return { runs, error };
+  };
   try {
-    for (const c of chunks) d.push(c);
+    for (const c of chunks) {
+      const loan = lent ? Buffer.from(c) : c;
+      try {
+        d.push(loan, lent);
+      } finally {
+        if (lent) loan.fill(0xa5);
+      }
+    }
     d.end();
   } catch (err) {
     if (!(err instanceof ProtocolError) && !(err instanceof ServerError)) throw err;
-    return { runs, error: `${err.name}: ${err.message}` };
+    return result(`${err.name}: ${err.message}`);
   }
-  return { runs, error: undefined };
+  return result(undefined);
 }
 
 interface JsonLinesResult {
@@ -135,14 +148,14 @@ function assertNoSecret(text: string, secret: string, where: string): void {
 const framesArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.uint8Array({ maxLength: 300 })), { maxLength: 20 });
 
 const stdcopyRoundTrip: FuzzTarget = {
-  name: 'stdcopy: valid frames, split anywhere, come out whole and in order',
+  name: 'stdcopy: valid frames, split anywhere, lent or not, come out whole and in order',
   weight: 3,
   check: (numRuns, seed) =>
     Promise.resolve(
       fc.assert(
-        fc.property(framesArb, cutsArb, fc.boolean(), (frames, cuts, batch) => {
+        fc.property(framesArb, cutsArb, fc.boolean(), fc.boolean(), (frames, cuts, batch, lent) => {
           const wire = Buffer.concat(frames.map(([s, p]) => frame(s, p)));
-          const got = demux(split(wire, cuts), batch);
+          const got = demux(split(wire, cuts), batch, lent);
           if (got.error !== undefined) throw new Error(`valid stream failed: ${got.error}`);
           const want: Array<[number, string]> = [];
           for (const [s, p] of frames) {
@@ -168,10 +181,11 @@ const stdcopyArbitrary: FuzzTarget = {
           // Mostly plausible headers (first byte 0..4) so that frames, not just the first byte, get exercised.
           fc.array(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.tuple(fc.integer({ min: 0, max: 4 }), fc.uint8Array({ maxLength: 30 })).map(([s, p]) => frame(s, p))), { maxLength: 10 }),
           cutsArb,
-          (parts, cuts) => {
+          fc.boolean(),
+          (parts, cuts, lent) => {
             const wire = Buffer.concat(parts);
             const whole = demux([wire], false);
-            const pieces = demux(split(wire, cuts), true);
+            const pieces = demux(split(wire, cuts), true, lent);
             if (JSON.stringify(whole) !== JSON.stringify(pieces)) throw new Error(`chunking changed the result: ${JSON.stringify(whole)} vs ${JSON.stringify(pieces)}`);
             const emitted = whole.runs.reduce((n, [, hex]) => n + hex.length / 2, 0);
             if (emitted > wire.length) throw new Error('emitted more bytes than it was given');
