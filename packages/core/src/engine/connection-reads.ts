@@ -1,8 +1,8 @@
 import type { OnReadOpts } from 'node:net';
 
 /**
- * One buffer for the reads of every connection: a read is copied out before its callback
- * returns, and callbacks never overlap (they all run on the one JS thread).
+ * One buffer for the reads of every connection: a read is copied out, or used and done with,
+ * before its callback returns, and callbacks never overlap (they all run on the one JS thread).
  */
 const SHARED = Buffer.allocUnsafe(64 * 1024);
 
