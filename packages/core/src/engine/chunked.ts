@@ -24,7 +24,7 @@ const MAX_SIZE_DIGITS = 12;
  *
  * One output per input, always a view of the input: the payload pieces are compacted to
  * its front in place. The daemon sends each log line as its own chunk, so a 64 KiB read
- * holds ~1,400 chunks; decoding it allocates nothing.
+ * holds ~1,400 chunks; decoding it allocates nothing per chunk.
  */
 export class ChunkedDecoder {
   #state: number = SIZE;
