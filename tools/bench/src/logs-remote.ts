@@ -31,11 +31,12 @@ interface TlsFiles {
 /**
  * The floor over TLS: not a client, a bare TLS socket (the same certificates) that sends the
  * GET, reads into one reused buffer (onread, as dockline's TLS transport does), counts the
- * bytes without parsing HTTP or demultiplexing, and paces as dockline does: per burst (what
- * came before the next microtask; Node runs them after each record), a burst under 16 KiB
- * that came within 2 ms of the previous one pauses the socket for 1 ms. The daemon writes
- * each line as its own TLS record, so what this costs is mostly the records' decryption and
- * Node's callback per record, which any client pays.
+ * bytes without parsing HTTP or demultiplexing, and paces as dockline does: per burst (the
+ * records of one socket read, which end when the event loop turns: Node runs microtasks
+ * after each record), a burst under 16 KiB that came within 2 ms of the previous one pauses
+ * the socket for 1 ms. The daemon writes each line as its own TLS record, so what this
+ * costs is mostly the records' decryption and Node's callback per record, which any client
+ * pays.
  */
 function pacedTlsRead(t: TlsFiles, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,7 +68,7 @@ function pacedTlsRead(t: TlsFiles, path: string): Promise<number> {
           burst += n;
           if (!queued) {
             queued = true;
-            queueMicrotask(flush);
+            setImmediate(flush);
           }
           return true;
         },
