@@ -72,21 +72,10 @@ export class ChunkedDecoder {
     let firstStart = -1;
     let firstEnd = -1;
     let o = -1;
-    const piece = (start: number, end: number): void => {
-      if (firstStart < 0) {
-        firstStart = start;
-        firstEnd = end;
-        return;
-      }
-      if (o < 0) {
-        // The write position never passes the read position.
-        if (firstStart > 0) input.copyWithin(0, firstStart, firstEnd);
-        o = firstEnd - firstStart;
-      }
-      input.copyWithin(o, start, end);
-      o += end - start;
-    };
     while (i < n) {
+      // The piece of payload this step takes, if any: [start, end).
+      let start = -1;
+      let end = 0;
       if (state === SIZE && digits === 0) {
         // Fast path: a whole chunk (size line without extension, data, CRLF) in the input,
         // as the daemon writes a log line. Anything else goes through the states below.
@@ -102,17 +91,31 @@ export class ChunkedDecoder {
         if (chunkSize > 0 && dataEnd + 2 <= n && input[j] === CR && input[j + 1] === LF && input[dataEnd] === CR && input[dataEnd + 1] === LF) {
           chunks++;
           payloadBytes += chunkSize;
-          piece(dataStart, dataEnd);
+          start = dataStart;
+          end = dataEnd;
           i = dataEnd + 2;
-          continue;
         }
       }
-      if (state === DATA) {
-        const take = Math.min(remaining, n - i);
-        piece(i, i + take);
-        i += take;
-        remaining -= take;
+      if (start < 0 && state === DATA) {
+        start = i;
+        end = i + Math.min(remaining, n - i);
+        remaining -= end - start;
+        i = end;
         if (remaining === 0) state = DATA_CR;
+      }
+      if (start >= 0) {
+        if (firstStart < 0) {
+          firstStart = start;
+          firstEnd = end;
+          continue;
+        }
+        if (o < 0) {
+          // The write position never passes the read position.
+          if (firstStart > 0) input.copyWithin(0, firstStart, firstEnd);
+          o = firstEnd - firstStart;
+        }
+        input.copyWithin(o, start, end);
+        o += end - start;
         continue;
       }
       const b = input[i++]!;
